@@ -1,0 +1,3 @@
+from deeptasks.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,183 @@
+"""``deeptasks`` command line: list | data | train | evaluate | predict | export | bench.
+
+Mistakes a user can make end with one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import deeptasks  # noqa: E402
+from deeptasks.errors import UserError  # noqa: E402
+
+EXIT_USER_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line instead of usage + message
+        raise UserError(f"{message} (see 'deeptasks {self.prog.split()[-1]} --help')")
+
+
+def _add_config_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("task", help="task name (see 'deeptasks list')")
+    parser.add_argument("--preset", default="default", help="smoke | default | benchmark | ...")
+    parser.add_argument("--model", help="model name (shorthand for --set model.name=...)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="SECTION.KEY=VALUE", help="override a config value (repeatable)")
+
+
+def _resolve(args):
+    task = deeptasks.get_task(args.task)
+    overrides = list(args.overrides) + ([f"model.name={args.model}"] if args.model else [])
+    return task, task.config(args.preset, overrides)
+
+
+def cmd_list(args) -> None:
+    for name in deeptasks.list_tasks():
+        task = deeptasks.get_task(name)
+        print(f"{name}: {task.description}")
+        print(f"  presets: {', '.join(task.presets)}")
+        for spec in task.models.values():
+            print(f"  model {spec.name}: {spec.description}")
+
+
+def cmd_data(args) -> None:
+    task, cfg = _resolve(args)
+    print(json.dumps(task.describe_data(cfg), indent=2))
+
+
+def cmd_train(args) -> None:
+    from deeptasks.common.training import format_report, train
+
+    task, cfg = _resolve(args)
+    workdir = Path(args.workdir or f"runs/{cfg.task}-{cfg.model.name}-{cfg.preset}")
+    print(f"training {cfg.task}/{cfg.model.name} (preset {cfg.preset}) in {workdir}", flush=True)
+    _, metrics = train(task, cfg, workdir, force=args.force)
+    print(f"\ntest split ({metrics['data'].get('corpus', '?')}, "
+          f"{metrics['data']['splits']['test']} images), trained {metrics['train_seconds']:.0f} s:")
+    print(format_report(metrics))
+    print(f"\nartifacts: {workdir}/ (model.keras, metrics.json, samples/: "
+          f"{', '.join(Path(s).name for s in metrics['samples'])})")
+
+
+def cmd_evaluate(args) -> None:
+    from deeptasks.common.io import read_json, write_json
+    from deeptasks.common.training import format_report, load_run
+
+    task, cfg, model = load_run(Path(args.workdir))
+    test = task.evaluate(model, cfg)
+    metrics_path = Path(args.workdir) / "metrics.json"
+    metrics = read_json(metrics_path) if metrics_path.exists() else {
+        "task": cfg.task, "model_name": cfg.model.name, "preset": cfg.preset}
+    metrics["test"] = test
+    write_json(metrics_path, metrics)
+    print(format_report(metrics))
+
+
+def cmd_predict(args) -> None:
+    from deeptasks.common.training import load_run
+
+    task, cfg, model = load_run(Path(args.workdir))
+    out_dir = Path(args.output or Path(args.workdir) / "predictions")
+    for path in task.predict(model, cfg, [Path(p) for p in args.inputs], out_dir, force=args.force):
+        print(path)
+
+
+def cmd_export(args) -> None:
+    from deeptasks.common.io import refuse_overwrite
+    from deeptasks.common.training import load_run
+
+    _, _, model = load_run(Path(args.workdir))
+    default = "export/savedmodel" if args.format == "savedmodel" else "export/model.tflite"
+    target = Path(args.output or Path(args.workdir) / default)
+    refuse_overwrite(target, args.force)
+    if args.format == "savedmodel":
+        model.export(str(target), format="tf_saved_model", verbose=False)
+    else:
+        import tempfile
+
+        import tensorflow as tf
+
+        from deeptasks.common.io import atomic_write_bytes
+
+        with tempfile.TemporaryDirectory() as tmp:
+            model.export(tmp, format="tf_saved_model", verbose=False)
+            converter = tf.lite.TFLiteConverter.from_saved_model(tmp)
+            atomic_write_bytes(target, converter.convert())
+    print(target)
+
+
+def cmd_bench(args) -> None:
+    from deeptasks.common.training import load_run
+
+    task, cfg = _resolve(args)
+    if args.workdir:
+        task, cfg, model = load_run(Path(args.workdir))
+    else:
+        model = task.build_model(cfg)
+    runs = [task.bench(model, cfg) for _ in range(args.repeats)]
+    print(f"bench {cfg.task}/{cfg.model.name} preset {cfg.preset}: median of {args.repeats} runs")
+    for key in runs[0]:
+        values = [run[key] for run in runs]
+        shown = statistics.median(values) if isinstance(values[0], int | float) else values[0]
+        print(f"  {key:32s} {shown}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="deeptasks", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=deeptasks.__version__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser("list", help="tasks, models and presets").set_defaults(func=cmd_list)
+    p = sub.add_parser("data", help="build/inspect a task's corpus")
+    _add_config_args(p)
+    p.set_defaults(func=cmd_data)
+    p = sub.add_parser("train", help="train, evaluate against the baseline, write artifacts")
+    _add_config_args(p)
+    p.add_argument("--workdir", help="run directory (default runs/TASK-MODEL-PRESET)")
+    p.add_argument("--force", action="store_true", help="replace a finished run in --workdir")
+    p.set_defaults(func=cmd_train)
+    p = sub.add_parser("evaluate", help="model vs baseline on the test split")
+    p.add_argument("--workdir", required=True)
+    p.set_defaults(func=cmd_evaluate)
+    p = sub.add_parser("predict", help="run a trained model on your files")
+    p.add_argument("--workdir", required=True)
+    p.add_argument("inputs", nargs="+", metavar="INPUT")
+    p.add_argument("-o", "--output", help="output folder (default WORKDIR/predictions)")
+    p.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    p.set_defaults(func=cmd_predict)
+    p = sub.add_parser("export", help="export a trained model")
+    p.add_argument("--workdir", required=True)
+    p.add_argument("--format", choices=("savedmodel", "tflite"), default="savedmodel")
+    p.add_argument("-o", "--output", help="output path (default WORKDIR/export/...)")
+    p.add_argument("--force", action="store_true")
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("bench", help="throughput of data, training and inference")
+    _add_config_args(p)
+    p.add_argument("--workdir", help="bench a trained run instead of a fresh model")
+    p.add_argument("--repeats", type=int, default=3)
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        args.func(args)
+    except UserError as err:
+        print(f"deeptasks: error: {err}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("deeptasks: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,202 @@
+"""The one training driver: config -> strategy -> model and data -> fit -> evaluate -> artifacts.
+
+Run directory (``--workdir``) layout, DESIGN.md §4::
+
+    config.json  checkpoints/best.weights.h5  backup/  model.keras  metrics.json
+    history.csv  tensorboard/  samples/
+
+A run killed mid-way and started again with the same command resumes from ``backup/``
+(``keras.callbacks.BackupAndRestore``). A finished run is never overwritten without
+``force``; a folder holding another task's run, or another config, is refused.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import platform
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from deeptasks.common.distribute import make_strategy, set_precision
+from deeptasks.common.io import write_json
+from deeptasks.config import TaskConfig, TrainConfig, read_config_file, save_config
+from deeptasks.errors import UserError
+
+ARTIFACTS = (
+    "config.json", "checkpoints", "backup", "model.keras", "metrics.json", "history.csv",
+    "tensorboard", "samples",
+)
+
+
+def make_optimizer(train: TrainConfig) -> keras.optimizers.Optimizer:
+    """Adam with the configured schedule and optional gradient clipping."""
+    total = max(train.epochs * train.steps_per_epoch, 1)
+    rate: Any = train.learning_rate
+    if train.lr_schedule == "cosine":
+        rate = keras.optimizers.schedules.CosineDecay(train.learning_rate, total, alpha=0.01)
+    elif train.lr_schedule == "step" and train.lr_step_epochs > 0:
+        boundaries = list(range(train.lr_step_epochs, train.epochs, train.lr_step_epochs))
+        rate = keras.optimizers.schedules.PiecewiseConstantDecay(
+            [b * train.steps_per_epoch for b in boundaries],
+            [train.learning_rate * 0.5**i for i in range(len(boundaries) + 1)],
+        )
+    return keras.optimizers.Adam(rate, clipnorm=train.clipnorm or None)
+
+
+def prepare_workdir(workdir: Path, cfg: TaskConfig, force: bool) -> bool:
+    """Check and prepare ``workdir``; return True when an unfinished run will be resumed."""
+    workdir = Path(workdir)
+    if workdir.exists() and not workdir.is_dir():
+        raise UserError(f"--workdir {workdir} is a file; give a folder")
+    config_path = workdir / "config.json"
+    if force:
+        for name in ARTIFACTS:
+            target = workdir / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+    elif config_path.exists():
+        old = read_config_file(config_path)
+        if old.get("task") != cfg.task:
+            raise UserError(
+                f"{workdir} holds a {old.get('task')} run; choose another --workdir for {cfg.task}"
+            )
+        if (workdir / "metrics.json").exists():
+            raise UserError(
+                f"{workdir} already holds a finished run; pass --force to replace it "
+                "or choose another --workdir"
+            )
+        if old != json.loads(json.dumps(cfg.to_dict())):
+            raise UserError(
+                f"{workdir} holds an unfinished run with a different config; pass --force "
+                "to start over or repeat the original command to resume it"
+            )
+        return True
+    workdir.mkdir(parents=True, exist_ok=True)
+    save_config(cfg, config_path)
+    return False
+
+
+def distributed_dataset(strategy: tf.distribute.Strategy, task, cfg: TaskConfig, split: str):
+    """The split, built once per input pipeline with its ``InputContext``."""
+    return strategy.distribute_datasets_from_function(
+        lambda context: task.build_dataset(cfg, split, context)
+    )
+
+
+def _callbacks(workdir: Path, monitor: tuple[str, str]) -> list[keras.callbacks.Callback]:
+    (workdir / "checkpoints").mkdir(exist_ok=True)
+    return [
+        keras.callbacks.BackupAndRestore(str(workdir / "backup")),
+        keras.callbacks.ModelCheckpoint(
+            str(workdir / "checkpoints" / "best.weights.h5"), monitor=monitor[0],
+            mode=monitor[1], save_best_only=True, save_weights_only=True,
+        ),
+        keras.callbacks.TensorBoard(str(workdir / "tensorboard"), write_graph=False),
+        keras.callbacks.CSVLogger(str(workdir / "history.csv"), append=True),
+        keras.callbacks.TerminateOnNaN(),
+    ]
+
+
+def train(task, cfg: TaskConfig, workdir: Path, force: bool = False, verbose: int | None = None):
+    """Train ``cfg`` in ``workdir``, evaluate on the test split against the baseline, and
+    write every artifact. Returns ``(model, metrics)``."""
+    workdir = Path(workdir)
+    resumed = prepare_workdir(workdir, cfg, force)
+    keras.utils.set_random_seed(cfg.train.seed)
+    set_precision(cfg.runtime)
+    strategy = make_strategy(cfg.runtime)
+    with strategy.scope():
+        model = task.build_model(cfg)
+    train_data = distributed_dataset(strategy, task, cfg, "train")
+    val_data = distributed_dataset(strategy, task, cfg, "val")
+    if verbose is None:
+        verbose = 1 if sys.stdout.isatty() else 2
+    started = time.perf_counter()
+    history = model.fit(
+        train_data,
+        epochs=cfg.train.epochs,
+        steps_per_epoch=cfg.train.steps_per_epoch,
+        validation_data=val_data,
+        validation_steps=cfg.train.validation_steps or None,
+        callbacks=_callbacks(workdir, task.monitor),
+        verbose=verbose,
+    )
+    train_seconds = time.perf_counter() - started
+    epochs_run = len(history.history.get("loss", []))
+    best = workdir / "checkpoints" / "best.weights.h5"
+    if best.exists():
+        model.load_weights(str(best))
+    model.save(str(workdir / "model.keras"))
+    metrics = {
+        "task": cfg.task,
+        "model_name": cfg.model.name,
+        "preset": cfg.preset,
+        "test": task.evaluate(model, cfg),
+        "data": task.describe_data(cfg),
+        "train_seconds": round(train_seconds, 2),
+        "train_samples_per_second": round(
+            epochs_run * cfg.train.steps_per_epoch * cfg.train.batch_size / train_seconds, 2
+        ),
+        "epochs": _epochs_logged(workdir),
+        "resumed": resumed,
+        "replicas": strategy.num_replicas_in_sync,
+        "machine": machine_summary(),
+    }
+    metrics["samples"] = [str(p.relative_to(workdir)) for p in
+                          task.write_samples(model, cfg, workdir / "samples")]
+    write_json(workdir / "metrics.json", metrics)
+    return model, metrics
+
+
+def _epochs_logged(workdir: Path) -> int:
+    path = workdir / "history.csv"
+    if not path.exists():
+        return 0
+    with open(path) as handle:
+        return sum(1 for _ in csv.DictReader(handle))
+
+
+def machine_summary() -> str:
+    gpus = [d.name for d in tf.config.list_logical_devices("GPU")]
+    cpus = len(__import__("os").sched_getaffinity(0))
+    return f"{platform.machine()} {cpus} CPU cores" + (f", {len(gpus)} GPU" if gpus else ", no GPU")
+
+
+def load_run(workdir: Path):
+    """``(task, cfg, model)`` of a finished run directory."""
+    import deeptasks
+    from deeptasks.config import update_from_dict
+
+    workdir = Path(workdir)
+    values = read_config_file(workdir / "config.json")
+    task = deeptasks.get_task(values["task"])
+    cfg = update_from_dict(task.config(values.get("preset", "default")), values)
+    model_path = workdir / "model.keras"
+    if not model_path.exists():
+        raise UserError(f"no model.keras in {workdir}; the run did not finish, re-run its train command")
+    model = keras.saving.load_model(str(model_path), safe_mode=True)
+    return task, cfg, model
+
+
+def format_report(metrics: dict[str, Any]) -> str:
+    """A plain-text table of model vs baseline on the test split."""
+    test = metrics["test"]
+    names = list(test["model"])
+    rows = [("metric", metrics.get("model_name", "model"), test.get("baseline_name", "baseline"), "delta")]
+    for name in names:
+        model_value, base_value = test["model"][name], test["baseline"].get(name, np.nan)
+        rows.append((name, f"{model_value:.4f}", f"{base_value:.4f}", f"{model_value - base_value:+.4f}"))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

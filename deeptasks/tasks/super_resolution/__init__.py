@@ -1,0 +1,3 @@
+from deeptasks.tasks.super_resolution.task import TASK
+
+__all__ = ["TASK"]

@@ -1,0 +1,126 @@
+"""Super-resolution datasets: (input, HR) pairs from the photos corpus, a folder or DIV2K.
+
+* train: endless random HR patches with flips and 90-degree rotations, each degraded by
+  antialiased bicubic downscaling; the input is the LR patch (or its bicubic upscale for
+  "upsampled" models);
+* val: fixed, evenly spread crops of the validation images, degraded the same way;
+* test: whole test images (cropped to a multiple of the scale), one per batch.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import tensorflow as tf
+
+from deeptasks.datasets import image_pipeline as ip
+from deeptasks.datasets import photos
+from deeptasks.datasets.tfds import div2k_images
+from deeptasks.errors import UserError
+
+AUTOTUNE = tf.data.AUTOTUNE
+
+
+@lru_cache(maxsize=8)
+def _file_splits(source: str, folder: str) -> tuple[dict, dict]:
+    return photos.split_files(source, folder)
+
+
+def split_images(cfg, split: str) -> tf.data.Dataset:
+    """uint8 images of one split of the configured source."""
+    if cfg.data.source == "div2k":
+        return div2k_images(split, cfg.data.tfds_data_dir)
+    files, _ = _file_splits(cfg.data.source, cfg.data.folder)
+    paths = files[split]
+    if split == "test" and cfg.data.test_limit:
+        paths = paths[: cfg.data.test_limit]
+    return ip.image_files_dataset(paths)
+
+
+def split_sizes(cfg) -> dict[str, Any]:
+    if cfg.data.source == "div2k":
+        return {"corpus": "div2k (tfds)", "splits": {"train": 780, "val": 20, "test": 100}}
+    files, info = _file_splits(cfg.data.source, cfg.data.folder)
+    sizes = {split: len(paths) for split, paths in files.items()}
+    if cfg.data.test_limit:
+        sizes["test"] = min(sizes["test"], cfg.data.test_limit)
+    return {**info, "splits": sizes}
+
+
+def train_scales(cfg) -> tuple[int, ...]:
+    from deeptasks.tasks.super_resolution.models import MODELS
+
+    scales = tuple(cfg.data.train_scales) or (cfg.data.scale,)
+    if len(scales) > 1 and MODELS[cfg.model.name].extra["input"] != "upsampled":
+        raise UserError(
+            f"model {cfg.model.name} learns one scale; set data.train_scales to one value or use vdsr/srcnn"
+        )
+    for scale in scales:
+        if scale not in (2, 3, 4) or cfg.data.hr_patch_size % scale:
+            raise UserError(
+                f"data.hr_patch_size={cfg.data.hr_patch_size} must be a multiple of scale {scale} (2, 3 or 4)"
+            )
+    return scales
+
+
+def upsampled_input(cfg) -> bool:
+    from deeptasks.tasks.super_resolution.models import MODELS
+
+    return MODELS[cfg.model.name].extra["input"] == "upsampled"
+
+
+def degrade(hr: tf.Tensor, scale, upsampled: bool) -> tf.Tensor:
+    """The model input for HR images: bicubic LR, or its bicubic upscale."""
+    low = ip.bicubic_downscale(hr, scale)
+    return ip.bicubic_upscale(low, scale) if upsampled else low
+
+
+def _train_pairs(cfg, images: tf.data.Dataset, seed: int) -> tf.data.Dataset:
+    scales = tf.constant(train_scales(cfg), tf.int32)
+    upsampled = upsampled_input(cfg)
+    size, count = cfg.data.hr_patch_size, cfg.data.patches_per_image
+
+    def patches(image, element_seed):
+        seeds = tf.random.experimental.stateless_split(tf.cast(element_seed, tf.int32), 3)
+        pick = tf.random.stateless_uniform([], seeds[0], 0, tf.size(scales), tf.int32)
+        hr = ip.random_crops(image, size, count, seeds[1])
+        x = degrade(hr, scales[pick], upsampled)
+        return ip.random_dihedral((x, hr), seeds[2])
+
+    stream = ip.element_seeds(images.repeat(), seed)
+    return stream.map(patches, num_parallel_calls=AUTOTUNE).unbatch()
+
+
+def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | None = None):
+    """``tf.data.Dataset`` of ``(input, hr)`` float32 pairs in [0, 1] for one split."""
+    batch = cfg.train.batch_size
+    pipelines, pipeline_id = 1, 0
+    if input_context is not None:
+        batch = input_context.get_per_replica_batch_size(batch)
+        pipelines, pipeline_id = input_context.num_input_pipelines, input_context.input_pipeline_id
+    images = split_images(cfg, split).map(ip.to_float, num_parallel_calls=AUTOTUNE)
+    if split == "train":
+        # Each input pipeline draws its own random patches from every training image.
+        pairs = _train_pairs(cfg, images.cache(), cfg.train.seed + 7919 * pipeline_id)
+        return (
+            pairs.shuffle(cfg.data.shuffle_buffer, seed=cfg.train.seed + pipeline_id)
+            .batch(batch, drop_remainder=True)
+            .prefetch(AUTOTUNE)
+        )
+    scale, upsampled = cfg.data.scale, upsampled_input(cfg)
+    if split == "val":
+        size = cfg.data.val_patch_size - cfg.data.val_patch_size % scale
+        crops = images.map(
+            lambda image: ip.grid_crops(image, size, cfg.data.val_patches_per_image),
+            num_parallel_calls=AUTOTUNE,
+        ).unbatch()
+        crops = crops.shard(pipelines, pipeline_id) if pipelines > 1 else crops
+        pairs = crops.map(lambda hr: (degrade(hr, scale, upsampled), hr), num_parallel_calls=AUTOTUNE)
+        return pairs.batch(batch).cache().prefetch(AUTOTUNE)
+    if split == "test":
+        whole = images.map(lambda image: ip.modcrop(image, scale), num_parallel_calls=AUTOTUNE)
+        whole = whole.shard(pipelines, pipeline_id) if pipelines > 1 else whole
+        pairs = whole.map(lambda hr: (degrade(hr, scale, upsampled), hr))
+        return pairs.batch(1).prefetch(AUTOTUNE)
+    raise UserError(f"unknown split '{split}'; valid: train, val, test")
