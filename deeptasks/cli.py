@@ -166,8 +166,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _import_tensorflow_quietly() -> None:
+    """Import TensorFlow with stderr muted: its C++ start-up lines (oneDNN, CUDA probing)
+    are printed before its log level applies, and would bury our one-line errors."""
+    if int(os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0")) < 2 or "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            import tensorflow as tf
+
+            tf.config.list_physical_devices("GPU")
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
+        _import_tensorflow_quietly()
         args = build_parser().parse_args(argv)
         args.func(args)
     except UserError as err:

@@ -90,6 +90,13 @@ def _describe(tp: Any) -> str:
     )
 
 
+def _format(value: Any) -> str:
+    """A value as it would be written after ``--set key=``."""
+    if isinstance(value, tuple):
+        return ",".join(map(str, value))
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def _parse_text(text: str, tp: Any) -> Any:
     """Turn the text of a ``--set`` value into ``tp``; raise ValueError if it does not fit."""
     origin = typing.get_origin(tp)
@@ -159,11 +166,11 @@ def _set(cfg: TaskConfig, key: str, raw: Any, from_text: bool) -> None:
     except ValueError:
         raise UserError(
             f"config key '{key}' expects {_describe(tp)}, got {raw!r}; "
-            f"e.g. --set {key}={getattr(section, name)!r}"
+            f"e.g. --set {key}={_format(getattr(section, name))}"
         ) from None
     choices = fields[name].metadata.get("choices")
     if choices and value not in choices:
-        raise UserError(f"config key '{key}' must be one of {', '.join(choices)}; got {value!r}")
+        raise UserError(f"config key '{key}' must be one of {', '.join(map(str, choices))}; got {value!r}")
     setattr(section, name, value)
 
 

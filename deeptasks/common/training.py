@@ -18,6 +18,7 @@ import platform
 import shutil
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,9 @@ from deeptasks.common.distribute import make_strategy, set_precision
 from deeptasks.common.io import write_json
 from deeptasks.config import TaskConfig, TrainConfig, read_config_file, save_config
 from deeptasks.errors import UserError
+
+# Our datasets are shuffled in tf.data; Keras warns about its own (unused) shuffle flag.
+warnings.filterwarnings("ignore", message=".*`shuffle=True` was passed.*")
 
 ARTIFACTS = (
     "config.json", "checkpoints", "backup", "model.keras", "metrics.json", "history.csv",

@@ -59,6 +59,20 @@ def bicubic_upscale(image: tf.Tensor, scale: int | tf.Tensor) -> tf.Tensor:
     return tf.clip_by_value(tf.image.resize(image, size, method="bicubic"), 0.0, 1.0)
 
 
+def rescaled_copies(image: tf.Tensor, factors: Sequence[float]) -> tf.data.Dataset:
+    """The image resized by each factor (antialiased bicubic), as a dataset of images."""
+    shape = tf.cast(tf.shape(image)[:2], tf.float32)
+    copies = None
+    for factor in factors:
+        copy = image
+        if factor != 1.0:
+            size = tf.maximum(tf.cast(tf.round(shape * factor), tf.int32), 1)
+            copy = tf.clip_by_value(tf.image.resize(image, size, "bicubic", antialias=True), 0.0, 1.0)
+        single = tf.data.Dataset.from_tensors(copy)
+        copies = single if copies is None else copies.concatenate(single)
+    return copies
+
+
 def random_crops(image: tf.Tensor, size: int, count: int, seed: tf.Tensor) -> tf.Tensor:
     """``count`` random ``size``x``size`` crops of one HxWxC image -> [count, size, size, C].
 

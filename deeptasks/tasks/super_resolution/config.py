@@ -14,6 +14,9 @@ class DataConfig:
     tfds_data_dir: str = ""  # source=div2k: where tfds keeps (or finds) DIV2K
     scale: int = choice(3, 2, 3, 4)  # evaluation scale, and training scale of "lr" models
     train_scales: tuple[int, ...] = ()  # empty = (scale,); several only for "upsampled" models
+    # Training images are also used downscaled by these factors (antialiased): big, smooth
+    # wallpapers then also yield dense, detailed patches like those of ordinary photos.
+    train_rescales: tuple[float, ...] = (1.0, 0.5, 0.25)
     hr_patch_size: int = 96  # training patch side on the HR grid (a multiple of every scale)
     patches_per_image: int = 16  # random patches drawn per visit of an image
     shuffle_buffer: int = 512
@@ -52,7 +55,7 @@ def default() -> TaskConfig:
         "default",
         DataConfig(),
         ModelConfig(name="edsr", filters=32, depth=4),
-        TrainConfig(epochs=8, steps_per_epoch=100, batch_size=16, learning_rate=1e-3),
+        TrainConfig(epochs=20, steps_per_epoch=100, batch_size=16, learning_rate=1e-3),
     )
 
 

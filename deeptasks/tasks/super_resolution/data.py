@@ -102,6 +102,8 @@ def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | N
     images = split_images(cfg, split).map(ip.to_float, num_parallel_calls=AUTOTUNE)
     if split == "train":
         # Each input pipeline draws its own random patches from every training image.
+        factors = cfg.data.train_rescales or (1.0,)
+        images = images.flat_map(lambda image: ip.rescaled_copies(image, factors))
         pairs = _train_pairs(cfg, images.cache(), cfg.train.seed + 7919 * pipeline_id)
         return (
             pairs.shuffle(cfg.data.shuffle_buffer, seed=cfg.train.seed + pipeline_id)

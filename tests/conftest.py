@@ -1,0 +1,13 @@
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def data_dir(tmp_path_factory):
+    """One data dir for the whole session (corpora build once), unless the caller set one."""
+    if not os.environ.get("DEEPTASKS_DATA"):
+        os.environ["DEEPTASKS_DATA"] = str(tmp_path_factory.mktemp("deeptasks-data"))
+    return os.environ["DEEPTASKS_DATA"]
