@@ -23,12 +23,28 @@ def run(model: str, scale: int, root: Path, preset: str, extra: list[str]) -> di
     metrics_path = workdir / "metrics.json"
     if not metrics_path.exists():
         started = time.perf_counter()
-        command = [sys.executable, "-m", "deeptasks", "train", "super_resolution",
-                   "--preset", preset, "--model", model, "--set", f"data.scale={scale}",
-                   "--workdir", str(workdir)] + [a for s in extra for a in ("--set", s)]
+        command = [
+            sys.executable,
+            "-m",
+            "deeptasks",
+            "train",
+            "super_resolution",
+            "--preset",
+            preset,
+            "--model",
+            model,
+            "--set",
+            f"data.scale={scale}",
+            "--workdir",
+            str(workdir),
+        ] + [a for s in extra for a in ("--set", s)]
         print("$", " ".join(command[1:]), flush=True)
-        subprocess.run(command, check=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            command,
+            check=True,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+            stdout=subprocess.DEVNULL,
+        )
         wall = time.perf_counter() - started
         metrics = json.loads(metrics_path.read_text())
         metrics["wall_seconds"] = round(wall, 1)
@@ -49,16 +65,34 @@ def main() -> None:
         for model in args.models.split(","):
             metrics = run(model, scale, Path(args.root), args.preset, args.extra)
             test = metrics["test"]
-            rows.append((
-                model, f"x{scale}", f"{test['model']['psnr_y']:.2f}", f"{test['baseline']['psnr_y']:.2f}",
-                f"{test['model']['psnr_y'] - test['baseline']['psnr_y']:+.2f}",
-                f"{test['model']['ssim_y']:.4f}", f"{test['baseline']['ssim_y']:.4f}",
-                f"{metrics['train_seconds'] / 60:.1f}", f"{metrics.get('wall_seconds', 0) / 60:.1f}",
-            ))
-    header = ("model", "scale", "PSNR-Y", "bicubic PSNR-Y", "gain dB", "SSIM-Y", "bicubic SSIM-Y",
-              "train min", "wall min")
-    print(f"\nsuper_resolution, preset {args.preset}, test photos ({metrics['data']['corpus']}, "
-          f"{metrics['data']['splits']['test']} images), {metrics['machine']}")
+            rows.append(
+                (
+                    model,
+                    f"x{scale}",
+                    f"{test['model']['psnr_y']:.2f}",
+                    f"{test['baseline']['psnr_y']:.2f}",
+                    f"{test['model']['psnr_y'] - test['baseline']['psnr_y']:+.2f}",
+                    f"{test['model']['ssim_y']:.4f}",
+                    f"{test['baseline']['ssim_y']:.4f}",
+                    f"{metrics['train_seconds'] / 60:.1f}",
+                    f"{metrics.get('wall_seconds', 0) / 60:.1f}",
+                )
+            )
+    header = (
+        "model",
+        "scale",
+        "PSNR-Y",
+        "bicubic PSNR-Y",
+        "gain dB",
+        "SSIM-Y",
+        "bicubic SSIM-Y",
+        "train min",
+        "wall min",
+    )
+    print(
+        f"\nsuper_resolution, preset {args.preset}, test photos ({metrics['data']['corpus']}, "
+        f"{metrics['data']['splits']['test']} images), {metrics['machine']}"
+    )
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for row in rows:

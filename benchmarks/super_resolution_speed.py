@@ -27,18 +27,29 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     task = deeptasks.get_task("super_resolution")
-    keys = ("pipeline_patches_per_s", "train_step_patches_per_s", "pipeline_headroom",
-            "inference_output_mpix_per_s")
+    keys = (
+        "pipeline_patches_per_s",
+        "train_step_patches_per_s",
+        "pipeline_headroom",
+        "inference_output_mpix_per_s",
+    )
     rows = []
     for name in args.models.split(","):
         cfg = task.config(args.preset, [f"model.name={name}"])
         model = task.build_model(cfg)
         runs = [task.bench(model, cfg) for _ in range(args.repeats)]
         rows.append((name, *[f"{statistics.median(r[k] for r in runs):g}" for k in keys]))
-    print(f"\nsuper_resolution x3, preset {args.preset}, batch {cfg.train.batch_size}, "
-          f"median of {args.repeats}, {machine_summary()}")
-    header = ("model", "pipeline patches/s", "train-step patches/s", "pipeline / step",
-              "inference MP/s (out)")
+    print(
+        f"\nsuper_resolution x3, preset {args.preset}, batch {cfg.train.batch_size}, "
+        f"median of {args.repeats}, {machine_summary()}"
+    )
+    header = (
+        "model",
+        "pipeline patches/s",
+        "train-step patches/s",
+        "pipeline / step",
+        "inference MP/s (out)",
+    )
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for row in rows:

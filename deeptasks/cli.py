@@ -29,8 +29,14 @@ def _add_config_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("task", help="task name (see 'deeptasks list')")
     parser.add_argument("--preset", default="default", help="smoke | default | benchmark | ...")
     parser.add_argument("--model", help="model name (shorthand for --set model.name=...)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        metavar="SECTION.KEY=VALUE", help="override a config value (repeatable)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="override a config value (repeatable)",
+    )
 
 
 def _resolve(args):
@@ -60,11 +66,15 @@ def cmd_train(args) -> None:
     workdir = Path(args.workdir or f"runs/{cfg.task}-{cfg.model.name}-{cfg.preset}")
     print(f"training {cfg.task}/{cfg.model.name} (preset {cfg.preset}) in {workdir}", flush=True)
     _, metrics = train(task, cfg, workdir, force=args.force)
-    print(f"\ntest split ({metrics['data'].get('corpus', '?')}, "
-          f"{metrics['data']['splits']['test']} images), trained {metrics['train_seconds']:.0f} s:")
+    print(
+        f"\ntest split ({metrics['data'].get('corpus', '?')}, "
+        f"{metrics['data']['splits']['test']} images), trained {metrics['train_seconds']:.0f} s:"
+    )
     print(format_report(metrics))
-    print(f"\nartifacts: {workdir}/ (model.keras, metrics.json, samples/: "
-          f"{', '.join(Path(s).name for s in metrics['samples'])})")
+    print(
+        f"\nartifacts: {workdir}/ (model.keras, metrics.json, samples/: "
+        f"{', '.join(Path(s).name for s in metrics['samples'])})"
+    )
 
 
 def cmd_evaluate(args) -> None:
@@ -74,8 +84,11 @@ def cmd_evaluate(args) -> None:
     task, cfg, model = load_run(Path(args.workdir))
     test = task.evaluate(model, cfg)
     metrics_path = Path(args.workdir) / "metrics.json"
-    metrics = read_json(metrics_path) if metrics_path.exists() else {
-        "task": cfg.task, "model_name": cfg.model.name, "preset": cfg.preset}
+    metrics = (
+        read_json(metrics_path)
+        if metrics_path.exists()
+        else {"task": cfg.task, "model_name": cfg.model.name, "preset": cfg.preset}
+    )
     metrics["test"] = test
     write_json(metrics_path, metrics)
     print(format_report(metrics))

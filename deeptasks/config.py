@@ -170,7 +170,9 @@ def _set(cfg: TaskConfig, key: str, raw: Any, from_text: bool) -> None:
         ) from None
     choices = fields[name].metadata.get("choices")
     if choices and value not in choices:
-        raise UserError(f"config key '{key}' must be one of {', '.join(map(str, choices))}; got {value!r}")
+        raise UserError(
+            f"config key '{key}' must be one of {', '.join(map(str, choices))}; got {value!r}"
+        )
     setattr(section, name, value)
 
 
@@ -179,7 +181,9 @@ def apply_overrides(cfg: TaskConfig, overrides: list[str] | None) -> TaskConfig:
     for item in overrides or []:
         key, sep, raw = item.partition("=")
         if not sep:
-            raise UserError(f"override '{item}' must look like section.field=value, e.g. train.epochs=3")
+            raise UserError(
+                f"override '{item}' must look like section.field=value, e.g. train.epochs=3"
+            )
         _set(cfg, key.strip(), raw.strip(), from_text=True)
     return cfg
 
@@ -202,11 +206,15 @@ def read_config_file(path: Path) -> dict[str, Any]:
     """Read a ``config.json`` as a dict, with a clear error if it is missing or broken."""
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"no config at {path}; is this a run directory written by 'deeptasks train'?")
+        raise UserError(
+            f"no config at {path}; is this a run directory written by 'deeptasks train'?"
+        )
     try:
         values = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as err:
-        raise UserError(f"cannot read {path}: {err}; re-run 'deeptasks train' to rewrite it") from None
+        raise UserError(
+            f"cannot read {path}: {err}; re-run 'deeptasks train' to rewrite it"
+        ) from None
     if not isinstance(values, dict) or "task" not in values:
         raise UserError(f"{path} is not a deeptasks config (no 'task' key)")
     return values

@@ -25,8 +25,14 @@ def _error_line(capsys) -> str:
 
 
 def test_train_writes_the_run_directory(run_dir):
-    for name in ("config.json", "model.keras", "metrics.json", "history.csv",
-                 "checkpoints/best.weights.h5", "tensorboard"):
+    for name in (
+        "config.json",
+        "model.keras",
+        "metrics.json",
+        "history.csv",
+        "checkpoints/best.weights.h5",
+        "tensorboard",
+    ):
         assert (run_dir / name).exists(), name
     assert not (run_dir / "backup").exists()  # removed once training completed
     metrics = json.loads((run_dir / "metrics.json").read_text())
@@ -71,8 +77,12 @@ def test_predict_handles_rgb_grey_rgba_and_large_images(run_dir, tmp_path, capsy
     out = tmp_path / "out"
     inputs = [str(tmp_path / n) for n in ("rgb.png", "grey.png", "rgba.png", "big.jpg")]
     assert main(["predict", "--workdir", str(run_dir), *inputs, "-o", str(out)]) == 0
-    expected = {"rgb_x3.png": ((150, 120), "RGB"), "grey_x3.png": ((60, 90), "L"),
-                "rgba_x3.png": ((72, 72), "RGBA"), "big_x3.png": ((1230, 690), "RGB")}
+    expected = {
+        "rgb_x3.png": ((150, 120), "RGB"),
+        "grey_x3.png": ((60, 90), "L"),
+        "rgba_x3.png": ((72, 72), "RGBA"),
+        "big_x3.png": ((1230, 690), "RGB"),
+    }
     for name, (size, mode) in expected.items():
         with Image.open(out / name) as img:
             assert (img.size, img.mode) == (size, mode), name
@@ -82,12 +92,20 @@ def test_predict_handles_rgb_grey_rgba_and_large_images(run_dir, tmp_path, capsy
     assert (out / "rgb_x3.png").read_bytes() == stamp
 
 
-@pytest.mark.parametrize("make,expected", [
-    (lambda p: p.write_text("hello"), "not a readable image"),
-    (lambda p: None, "image not found"),
-    (lambda p: Image.new("CMYK", (8, 8)).save(p.with_suffix(".jpg")) or p.write_bytes(
-        p.with_suffix(".jpg").read_bytes()), "unsupported image mode CMYK"),
-])
+@pytest.mark.parametrize(
+    "make,expected",
+    [
+        (lambda p: p.write_text("hello"), "not a readable image"),
+        (lambda p: None, "image not found"),
+        (
+            lambda p: (
+                Image.new("CMYK", (8, 8)).save(p.with_suffix(".jpg"))
+                or p.write_bytes(p.with_suffix(".jpg").read_bytes())
+            ),
+            "unsupported image mode CMYK",
+        ),
+    ],
+)
 def test_predict_bad_input_one_line(run_dir, tmp_path, capsys, make, expected):
     path = tmp_path / "input.png"
     make(path)
@@ -100,21 +118,27 @@ def test_export_savedmodel_serves(run_dir, tmp_path):
     import tensorflow as tf
 
     target = tmp_path / "saved"
-    assert main(["export", "--workdir", str(run_dir), "--format", "savedmodel", "-o", str(target)]) == 0
+    assert (
+        main(["export", "--workdir", str(run_dir), "--format", "savedmodel", "-o", str(target)])
+        == 0
+    )
     served = tf.saved_model.load(str(target))
     out = served.serve(tf.zeros((1, 10, 12, 3)))
     assert tuple(out.shape) == (1, 30, 36, 3)
 
 
-@pytest.mark.parametrize("argv,expected", [
-    (["train", "super_resolution", "--model", "resnet"], "unknown model 'resnet'"),
-    (["train", "super_resolution", "--preset", "huge"], "unknown preset 'huge'"),
-    (["train", "super_resolution", "--set", "train.epochs=many"], "expects an integer"),
-    (["train", "super_resolution", "--set", "train.epoch=3"], "valid keys:"),
-    (["train", "denoize"], "unknown task 'denoize'"),
-    (["train", "super_resolution", "--epochs", "3"], "unrecognized arguments"),
-    (["evaluate", "--workdir", "/nonexistent/run"], "no config at"),
-])
+@pytest.mark.parametrize(
+    "argv,expected",
+    [
+        (["train", "super_resolution", "--model", "resnet"], "unknown model 'resnet'"),
+        (["train", "super_resolution", "--preset", "huge"], "unknown preset 'huge'"),
+        (["train", "super_resolution", "--set", "train.epochs=many"], "expects an integer"),
+        (["train", "super_resolution", "--set", "train.epoch=3"], "valid keys:"),
+        (["train", "denoize"], "unknown task 'denoize'"),
+        (["train", "super_resolution", "--epochs", "3"], "unrecognized arguments"),
+        (["evaluate", "--workdir", "/nonexistent/run"], "no config at"),
+    ],
+)
 def test_user_errors_exit_2_with_one_line(argv, expected, capsys):
     assert main(argv) == 2
     assert expected in _error_line(capsys)
@@ -124,7 +148,11 @@ def test_real_process_error_has_no_traceback(tmp_path):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     done = subprocess.run(
         [sys.executable, "-m", "deeptasks", "train", "super_resolution", "--set", "data.scale=5"],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
     )
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
@@ -144,5 +172,9 @@ def test_list_and_data(capsys):
 def test_bench_prints_throughput(capsys):
     assert main(["bench", "super_resolution", "--preset", "smoke", "--repeats", "1"]) == 0
     out = capsys.readouterr().out
-    for key in ("pipeline_patches_per_s", "train_step_patches_per_s", "inference_output_mpix_per_s"):
+    for key in (
+        "pipeline_patches_per_s",
+        "train_step_patches_per_s",
+        "inference_output_mpix_per_s",
+    ):
         assert key in out

@@ -13,8 +13,16 @@ def cfg():
 
 
 def test_overrides_are_typed(cfg):
-    apply_overrides(cfg, ["train.epochs=7", "train.learning_rate=2e-4", "runtime.jit_compile=true",
-                          "data.train_scales=2,3,4", "model.name=vdsr"])
+    apply_overrides(
+        cfg,
+        [
+            "train.epochs=7",
+            "train.learning_rate=2e-4",
+            "runtime.jit_compile=true",
+            "data.train_scales=2,3,4",
+            "model.name=vdsr",
+        ],
+    )
     assert cfg.train.epochs == 7 and isinstance(cfg.train.epochs, int)
     assert cfg.train.learning_rate == pytest.approx(2e-4)
     assert cfg.runtime.jit_compile is True
@@ -29,14 +37,17 @@ def test_unknown_key_lists_valid_keys(cfg):
     assert "train.epoch'" in message and "train.epochs" in message and "\n" not in message
 
 
-@pytest.mark.parametrize("item,expected", [
-    ("train.epochs=three", "expects an integer"),
-    ("train.epochs=2.5", "expects an integer"),
-    ("train.learning_rate=fast", "expects a number"),
-    ("runtime.jit_compile=maybe", "true or false"),
-    ("data.scale=5", "must be one of"),
-    ("train.epochs", "section.field=value"),
-])
+@pytest.mark.parametrize(
+    "item,expected",
+    [
+        ("train.epochs=three", "expects an integer"),
+        ("train.epochs=2.5", "expects an integer"),
+        ("train.learning_rate=fast", "expects a number"),
+        ("runtime.jit_compile=maybe", "true or false"),
+        ("data.scale=5", "must be one of"),
+        ("train.epochs", "section.field=value"),
+    ],
+)
 def test_bad_values_name_the_expected_type(cfg, item, expected):
     with pytest.raises(UserError, match=expected):
         apply_overrides(cfg, [item])

@@ -9,7 +9,9 @@ def test_tasks_and_models_are_registered():
     deeptasks.get_task("super_resolution")
     assert "super_resolution" in registry.names("task")
     assert registry.names("model", "super_resolution.") == [
-        "super_resolution.edsr", "super_resolution.espcn", "super_resolution.srcnn",
+        "super_resolution.edsr",
+        "super_resolution.espcn",
+        "super_resolution.srcnn",
         "super_resolution.vdsr",
     ]
 

@@ -37,6 +37,7 @@ def set_precision(runtime: RuntimeConfig) -> None:
     """Set the global Keras dtype policy; float16 only makes sense on a GPU."""
     if runtime.mixed_precision == "mixed_float16" and not tf.config.list_logical_devices("GPU"):
         raise UserError(
-            "runtime.mixed_precision=mixed_float16 needs a GPU; use mixed_bfloat16 or float32 on CPU"
+            "runtime.mixed_precision=mixed_float16 needs a GPU; "
+            "use mixed_bfloat16 or float32 on CPU"
         )
     keras.mixed_precision.set_global_policy(runtime.mixed_precision)

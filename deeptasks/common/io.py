@@ -83,9 +83,7 @@ def read_image(path: str | Path) -> tuple[np.ndarray, str]:
                 raise UserError(
                     f"{path}: unsupported image mode {mode}; convert it to RGB, RGBA or grey PNG"
                 )
-            has_alpha = mode in ("RGBA", "LA", "PA") or (
-                mode == "P" and "transparency" in img.info
-            )
+            has_alpha = mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in img.info)
             img = img.convert("RGBA" if has_alpha else "RGB")
             return np.asarray(img, dtype=np.uint8).copy(), "rgba" if has_alpha else "rgb"
     except UnidentifiedImageError:
@@ -106,8 +104,9 @@ def write_image(path: Path, array: np.ndarray) -> Path:
     if arr.ndim == 3 and arr.shape[-1] == 1:
         arr = arr[..., 0]
     buffer = io.BytesIO()
-    Image.fromarray(arr).save(buffer, format=Image.registered_extensions().get(
-        Path(path).suffix.lower(), "PNG"))
+    Image.fromarray(arr).save(
+        buffer, format=Image.registered_extensions().get(Path(path).suffix.lower(), "PNG")
+    )
     return atomic_write_bytes(path, buffer.getvalue())
 
 

@@ -35,8 +35,14 @@ from deeptasks.errors import UserError
 warnings.filterwarnings("ignore", message=".*`shuffle=True` was passed.*")
 
 ARTIFACTS = (
-    "config.json", "checkpoints", "backup", "model.keras", "metrics.json", "history.csv",
-    "tensorboard", "samples",
+    "config.json",
+    "checkpoints",
+    "backup",
+    "model.keras",
+    "metrics.json",
+    "history.csv",
+    "tensorboard",
+    "samples",
 )
 
 
@@ -102,8 +108,11 @@ def _callbacks(workdir: Path, monitor: tuple[str, str]) -> list[keras.callbacks.
     return [
         keras.callbacks.BackupAndRestore(str(workdir / "backup")),
         keras.callbacks.ModelCheckpoint(
-            str(workdir / "checkpoints" / "best.weights.h5"), monitor=monitor[0],
-            mode=monitor[1], save_best_only=True, save_weights_only=True,
+            str(workdir / "checkpoints" / "best.weights.h5"),
+            monitor=monitor[0],
+            mode=monitor[1],
+            save_best_only=True,
+            save_weights_only=True,
         ),
         keras.callbacks.TensorBoard(str(workdir / "tensorboard"), write_graph=False),
         keras.callbacks.CSVLogger(str(workdir / "history.csv"), append=True),
@@ -156,8 +165,9 @@ def train(task, cfg: TaskConfig, workdir: Path, force: bool = False, verbose: in
         "replicas": strategy.num_replicas_in_sync,
         "machine": machine_summary(),
     }
-    metrics["samples"] = [str(p.relative_to(workdir)) for p in
-                          task.write_samples(model, cfg, workdir / "samples")]
+    metrics["samples"] = [
+        str(p.relative_to(workdir)) for p in task.write_samples(model, cfg, workdir / "samples")
+    ]
     write_json(workdir / "metrics.json", metrics)
     return model, metrics
 
@@ -187,7 +197,9 @@ def load_run(workdir: Path):
     cfg = update_from_dict(task.config(values.get("preset", "default")), values)
     model_path = workdir / "model.keras"
     if not model_path.exists():
-        raise UserError(f"no model.keras in {workdir}; the run did not finish, re-run its train command")
+        raise UserError(
+            f"no model.keras in {workdir}; the run did not finish, re-run its train command"
+        )
     model = keras.saving.load_model(str(model_path), safe_mode=True)
     return task, cfg, model
 
@@ -196,10 +208,19 @@ def format_report(metrics: dict[str, Any]) -> str:
     """A plain-text table of model vs baseline on the test split."""
     test = metrics["test"]
     names = list(test["model"])
-    rows = [("metric", metrics.get("model_name", "model"), test.get("baseline_name", "baseline"), "delta")]
+    rows = [
+        (
+            "metric",
+            metrics.get("model_name", "model"),
+            test.get("baseline_name", "baseline"),
+            "delta",
+        )
+    ]
     for name in names:
         model_value, base_value = test["model"][name], test["baseline"].get(name, np.nan)
-        rows.append((name, f"{model_value:.4f}", f"{base_value:.4f}", f"{model_value - base_value:+.4f}"))
+        rows.append(
+            (name, f"{model_value:.4f}", f"{base_value:.4f}", f"{model_value - base_value:+.4f}")
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))

@@ -23,7 +23,9 @@ def data_dir() -> Path:
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise UserError(f"cannot create data dir {root}: {err}; set DEEPTASKS_DATA to a writable folder") from None
+        raise UserError(
+            f"cannot create data dir {root}: {err}; set DEEPTASKS_DATA to a writable folder"
+        ) from None
     return root
 
 

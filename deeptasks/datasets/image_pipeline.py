@@ -67,7 +67,9 @@ def rescaled_copies(image: tf.Tensor, factors: Sequence[float]) -> tf.data.Datas
         copy = image
         if factor != 1.0:
             size = tf.maximum(tf.cast(tf.round(shape * factor), tf.int32), 1)
-            copy = tf.clip_by_value(tf.image.resize(image, size, "bicubic", antialias=True), 0.0, 1.0)
+            copy = tf.clip_by_value(
+                tf.image.resize(image, size, "bicubic", antialias=True), 0.0, 1.0
+            )
         single = tf.data.Dataset.from_tensors(copy)
         copies = single if copies is None else copies.concatenate(single)
     return copies

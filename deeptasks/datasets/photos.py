@@ -46,15 +46,34 @@ WALLPAPERS = {
     "mate-backgrounds": [
         f"usr/share/backgrounds/mate/nature/{n}.jpg"
         for n in (
-            "Aqua", "Blinds", "Dune", "FreshFlower", "Garden", "GreenMeadow",
-            "LadyBird", "RainDrops", "Storm", "TwoWings", "Wood", "YellowFlower",
+            "Aqua",
+            "Blinds",
+            "Dune",
+            "FreshFlower",
+            "Garden",
+            "GreenMeadow",
+            "LadyBird",
+            "RainDrops",
+            "Storm",
+            "TwoWings",
+            "Wood",
+            "YellowFlower",
         )
     ],
     "plasma-workspace-wallpapers": [
         f"usr/share/wallpapers/{n}/contents/images/2560x1600.jpg"
         for n in (
-            "BytheWater", "ColdRipple", "ColorfulCups", "DarkestHour", "EveningGlow",
-            "FallenLeaf", "Grey", "Kite", "OneStandsOut", "Path", "summer_1am",
+            "BytheWater",
+            "ColdRipple",
+            "ColorfulCups",
+            "DarkestHour",
+            "EveningGlow",
+            "FallenLeaf",
+            "Grey",
+            "Kite",
+            "OneStandsOut",
+            "Path",
+            "summer_1am",
         )
     ],
 }
@@ -126,8 +145,13 @@ def _build(root: Path, with_wallpapers: bool) -> dict[str, Any]:
         mode = "wallpapers for train/val, all bundled photos for test"
     else:
         splits, mode = FALLBACK_SPLITS, "fixed split of the bundled photos (no wallpapers)"
-    return {"version": VERSION, "split_mode": mode, "wallpapers": wallpaper_note,
-            "splits": splits, "files": files}
+    return {
+        "version": VERSION,
+        "split_mode": mode,
+        "wallpapers": wallpaper_note,
+        "splits": splits,
+        "files": files,
+    }
 
 
 def build(with_wallpapers: bool = True) -> Path:
@@ -164,11 +188,16 @@ def folder_splits(folder: Path) -> tuple[dict[str, list[Path]], dict[str, Any]]:
         raise UserError(f"image folder not found: {folder}; set data.folder to a folder of images")
     images = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
     if len(images) < 3:
-        raise UserError(f"{folder} has {len(images)} images; a train/val/test split needs at least 3")
+        raise UserError(
+            f"{folder} has {len(images)} images; a train/val/test split needs at least 3"
+        )
     splits: dict[str, list[Path]] = {"train": [], "val": [], "test": []}
     for index, path in enumerate(images):
         splits["test" if index % 10 == 0 else "val" if index % 10 == 5 else "train"].append(path)
     if not splits["val"]:
         splits["val"].append(splits["train"].pop())
-    return splits, {"corpus": "folder", "dir": str(folder),
-                    "split_mode": "by sorted name: index%10==0 test, ==5 val, rest train"}
+    return splits, {
+        "corpus": "folder",
+        "dir": str(folder),
+        "split_mode": "by sorted name: index%10==0 test, ==5 val, rest train",
+    }

@@ -27,7 +27,9 @@ def div2k_images(split: str, data_dir: str = "") -> tf.data.Dataset:
 
     try:
         dataset = tfds.load(
-            "div2k/bicubic_x2", split=DIV2K_SPLITS[split], data_dir=data_dir or None,
+            "div2k/bicubic_x2",
+            split=DIV2K_SPLITS[split],
+            data_dir=data_dir or None,
             shuffle_files=False,
         )
     except Exception as err:  # tfds raises many types for "not downloaded / offline"

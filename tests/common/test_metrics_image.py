@@ -31,10 +31,17 @@ def test_psnr_ssim_y_match_scikit_image(border):
     pred, true = _pair()
     y_pred, y_true = rgb_to_y(pred), rgb_to_y(true)
     if border:
-        y_pred, y_true = y_pred[border:-border, border:-border], y_true[border:-border, border:-border]
+        y_pred, y_true = (
+            y_pred[border:-border, border:-border],
+            y_true[border:-border, border:-border],
+        )
     expected_psnr = peak_signal_noise_ratio(y_true, y_pred, data_range=255)
     expected_ssim = structural_similarity(
-        y_true, y_pred, data_range=255, gaussian_weights=True, sigma=1.5,
+        y_true,
+        y_pred,
+        data_range=255,
+        gaussian_weights=True,
+        sigma=1.5,
         use_sample_covariance=False,
     )
     assert psnr_y(pred, true, border) == pytest.approx(expected_psnr, abs=1e-6)

@@ -24,8 +24,9 @@ def test_tiles_leave_no_seams():
     model = _model()
     image = np.random.default_rng(0).random((70, 53, 3)).astype("float32")
     whole = np.asarray(model(image[None]))[0]
-    tiled = tiled_apply(lambda b: model(b), image, out_scale=2, tile=16,
-                        margin=receptive_radius(model))
+    tiled = tiled_apply(
+        lambda b: model(b), image, out_scale=2, tile=16, margin=receptive_radius(model)
+    )
     assert tiled.shape == whole.shape == (140, 106, 3)
     np.testing.assert_allclose(tiled, whole, atol=1e-5)
     # too small a margin does leave seams: the test can tell the difference

@@ -36,7 +36,9 @@ def test_random_crops_shapes_and_content():
     full = image.numpy()
     for crop in crops.numpy():
         hits = [
-            (y, x) for y in range(50 - 11) for x in range(61 - 11)
+            (y, x)
+            for y in range(50 - 11)
+            for x in range(61 - 11)
             if np.allclose(full[y : y + 12, x : x + 12], crop)
         ]
         assert hits

@@ -11,12 +11,18 @@ from deeptasks.tasks.super_resolution import data
 from deeptasks.tasks.super_resolution.task import super_resolve
 
 TASK = deeptasks.get_task("super_resolution")
-TINY = {"srcnn": ["model.filters=8"], "vdsr": ["model.filters=8", "model.depth=3"],
-        "espcn": ["model.filters=8"], "edsr": ["model.filters=8", "model.depth=1"]}
+TINY = {
+    "srcnn": ["model.filters=8"],
+    "vdsr": ["model.filters=8", "model.depth=3"],
+    "espcn": ["model.filters=8"],
+    "edsr": ["model.filters=8", "model.depth=1"],
+}
 
 
 def _cfg(model="edsr", scale=3, extra=()):
-    return TASK.config("smoke", [f"model.name={model}", f"data.scale={scale}", *TINY[model], *extra])
+    return TASK.config(
+        "smoke", [f"model.name={model}", f"data.scale={scale}", *TINY[model], *extra]
+    )
 
 
 @pytest.mark.parametrize("model", sorted(TINY))

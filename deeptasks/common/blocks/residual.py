@@ -35,7 +35,9 @@ class ResidualBlock(keras.layers.Layer):
         self.conv1 = keras.layers.Conv2D(
             self.filters, self.kernel_size, padding="same", activation="relu", name="conv1"
         )
-        self.conv2 = keras.layers.Conv2D(self.filters, self.kernel_size, padding="same", name="conv2")
+        self.conv2 = keras.layers.Conv2D(
+            self.filters, self.kernel_size, padding="same", name="conv2"
+        )
 
     def build(self, input_shape):
         self.conv1.build(input_shape)

@@ -29,7 +29,10 @@ def _y_pair(pred: np.ndarray, true: np.ndarray, border: int) -> tuple[tf.Tensor,
         raise ValueError(f"image shapes differ: {pred.shape} vs {true.shape}")
     y_pred, y_true = rgb_to_y(pred), rgb_to_y(true)
     if border:
-        y_pred, y_true = y_pred[border:-border, border:-border], y_true[border:-border, border:-border]
+        y_pred, y_true = (
+            y_pred[border:-border, border:-border],
+            y_true[border:-border, border:-border],
+        )
     return (tf.constant(y_pred[..., None], tf.float64), tf.constant(y_true[..., None], tf.float64))
 
 

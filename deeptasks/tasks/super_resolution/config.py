@@ -42,8 +42,15 @@ def smoke() -> TaskConfig:
     """Seconds on a CPU: bundled photos, a tiny EDSR, two short epochs."""
     return _config(
         "smoke",
-        DataConfig(source="bundled", hr_patch_size=48, patches_per_image=8, shuffle_buffer=64,
-                   val_patch_size=96, val_patches_per_image=1, test_limit=2),
+        DataConfig(
+            source="bundled",
+            hr_patch_size=48,
+            patches_per_image=8,
+            shuffle_buffer=64,
+            val_patch_size=96,
+            val_patches_per_image=1,
+            test_limit=2,
+        ),
         ModelConfig(name="edsr", filters=16, depth=2),
         TrainConfig(epochs=2, steps_per_epoch=4, batch_size=4, learning_rate=1e-3),
     )
@@ -73,11 +80,22 @@ def div2k() -> TaskConfig:
     """EDSR-baseline's paper recipe on DIV2K (needs internet for tfds and a GPU)."""
     return _config(
         "div2k",
-        DataConfig(source="div2k", hr_patch_size=144, patches_per_image=32, shuffle_buffer=4096,
-                   val_patches_per_image=9),
+        DataConfig(
+            source="div2k",
+            hr_patch_size=144,
+            patches_per_image=32,
+            shuffle_buffer=4096,
+            val_patches_per_image=9,
+        ),
         ModelConfig(name="edsr"),
-        TrainConfig(epochs=300, steps_per_epoch=1000, batch_size=16, learning_rate=1e-4,
-                    lr_schedule="step", lr_step_epochs=200),
+        TrainConfig(
+            epochs=300,
+            steps_per_epoch=1000,
+            batch_size=16,
+            learning_rate=1e-4,
+            lr_schedule="step",
+            lr_step_epochs=200,
+        ),
     )
 
 

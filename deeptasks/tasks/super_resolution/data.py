@@ -54,12 +54,14 @@ def train_scales(cfg) -> tuple[int, ...]:
     scales = tuple(cfg.data.train_scales) or (cfg.data.scale,)
     if len(scales) > 1 and MODELS[cfg.model.name].extra["input"] != "upsampled":
         raise UserError(
-            f"model {cfg.model.name} learns one scale; set data.train_scales to one value or use vdsr/srcnn"
+            f"model {cfg.model.name} learns one scale; "
+            "set data.train_scales to one value or use vdsr/srcnn"
         )
     for scale in scales:
         if scale not in (2, 3, 4) or cfg.data.hr_patch_size % scale:
             raise UserError(
-                f"data.hr_patch_size={cfg.data.hr_patch_size} must be a multiple of scale {scale} (2, 3 or 4)"
+                f"data.hr_patch_size={cfg.data.hr_patch_size} must be a multiple of "
+                f"scale {scale} (2, 3 or 4)"
             )
     return scales
 
@@ -118,7 +120,9 @@ def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | N
             num_parallel_calls=AUTOTUNE,
         ).unbatch()
         crops = crops.shard(pipelines, pipeline_id) if pipelines > 1 else crops
-        pairs = crops.map(lambda hr: (degrade(hr, scale, upsampled), hr), num_parallel_calls=AUTOTUNE)
+        pairs = crops.map(
+            lambda hr: (degrade(hr, scale, upsampled), hr), num_parallel_calls=AUTOTUNE
+        )
         return pairs.batch(batch).cache().prefetch(AUTOTUNE)
     if split == "test":
         whole = images.map(lambda image: ip.modcrop(image, scale), num_parallel_calls=AUTOTUNE)

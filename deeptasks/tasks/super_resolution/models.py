@@ -43,7 +43,11 @@ def vdsr(cfg: TaskConfig) -> keras.Model:
     x = inputs
     for index in range(depth - 1):
         x = keras.layers.Conv2D(
-            filters, 3, padding="same", activation="relu", name=f"conv{index}",
+            filters,
+            3,
+            padding="same",
+            activation="relu",
+            name=f"conv{index}",
             kernel_initializer="he_normal",
         )(x)
     residual = keras.layers.Conv2D(3, 3, padding="same", name="residual")(x)
@@ -85,7 +89,9 @@ MODELS = {
     spec.name: spec
     for spec in (
         ModelSpec("srcnn", srcnn, "SRCNN 9-1-5 on the bicubic upscale", {"input": "upsampled"}),
-        ModelSpec("vdsr", vdsr, "VDSR: 20 layers, global residual, multi-scale", {"input": "upsampled"}),
+        ModelSpec(
+            "vdsr", vdsr, "VDSR: 20 layers, global residual, multi-scale", {"input": "upsampled"}
+        ),
         ModelSpec("espcn", espcn, "ESPCN: sub-pixel convolution", {"input": "lr"}),
         ModelSpec("edsr", edsr, "EDSR-baseline: residual blocks, pixel shuffle", {"input": "lr"}),
     )

@@ -62,8 +62,10 @@ def _test_triples(model, cfg, limit: int = 0):
         hr = ip.modcrop(ip.to_float(image), scale)
         low = ip.bicubic_downscale(hr, scale)
         bicubic = ip.bicubic_upscale(low, scale)
-        yield to_uint8(hr.numpy()), to_uint8(bicubic.numpy()), to_uint8(
-            super_resolve(model, cfg, low.numpy())
+        yield (
+            to_uint8(hr.numpy()),
+            to_uint8(bicubic.numpy()),
+            to_uint8(super_resolve(model, cfg, low.numpy())),
         )
 
 
@@ -72,11 +74,19 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
     border = cfg.data.scale
     rows = []
     for hr, bicubic, output in _test_triples(model, cfg):
-        rows.append({
-            "shape": list(hr.shape[:2]),
-            "model": {"psnr_y": psnr_y(output, hr, border), "ssim_y": ssim_y(output, hr, border)},
-            "baseline": {"psnr_y": psnr_y(bicubic, hr, border), "ssim_y": ssim_y(bicubic, hr, border)},
-        })
+        rows.append(
+            {
+                "shape": list(hr.shape[:2]),
+                "model": {
+                    "psnr_y": psnr_y(output, hr, border),
+                    "ssim_y": ssim_y(output, hr, border),
+                },
+                "baseline": {
+                    "psnr_y": psnr_y(bicubic, hr, border),
+                    "ssim_y": ssim_y(bicubic, hr, border),
+                },
+            }
+        )
     names = [Path(p).stem for p in _test_names(cfg)]
     for row, name in zip(rows, names):
         row["image"] = name
@@ -84,8 +94,14 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
     def mean(who: str) -> dict[str, float]:
         return {k: float(np.mean([r[who][k] for r in rows])) for k in ("psnr_y", "ssim_y")}
 
-    return {"model": mean("model"), "baseline": mean("baseline"), "baseline_name": "bicubic",
-            "scale": cfg.data.scale, "images": len(rows), "per_image": rows}
+    return {
+        "model": mean("model"),
+        "baseline": mean("baseline"),
+        "baseline_name": "bicubic",
+        "scale": cfg.data.scale,
+        "images": len(rows),
+        "per_image": rows,
+    }
 
 
 def _test_names(cfg) -> list[str]:
@@ -108,11 +124,15 @@ def write_samples(model: keras.Model, cfg, samples_dir: Path) -> list[Path]:
             ("original", hr),
         ]
         title = f"{name}: x{cfg.data.scale}, PSNR-Y"
-        written.append(side_by_side(samples_dir / f"{name}_x{cfg.data.scale}.png", panels, title, zoom=96))
+        written.append(
+            side_by_side(samples_dir / f"{name}_x{cfg.data.scale}.png", panels, title, zoom=96)
+        )
     return written
 
 
-def predict(model: keras.Model, cfg, inputs: list[Path], out_dir: Path, force: bool = False) -> list[Path]:
+def predict(
+    model: keras.Model, cfg, inputs: list[Path], out_dir: Path, force: bool = False
+) -> list[Path]:
     """Upscale user images (RGB, grey or RGBA, any size) to PNGs in ``out_dir``."""
     scale = cfg.data.scale
     images = [(Path(p), *read_image(p)) for p in inputs]  # read all first: fail before writing
