@@ -33,6 +33,8 @@ from deeptasks.errors import UserError
 
 # Our datasets are shuffled in tf.data; Keras warns about its own (unused) shuffle flag.
 warnings.filterwarnings("ignore", message=".*`shuffle=True` was passed.*")
+# Finite validation sets end each validation pass this way; it is not a training problem.
+warnings.filterwarnings("ignore", message=".*Your input ran out of data.*")
 
 ARTIFACTS = (
     "config.json",

@@ -71,8 +71,8 @@ def benchmark() -> TaskConfig:
     return _config(
         "benchmark",
         DataConfig(),
-        ModelConfig(name="edsr", filters=48, depth=8),
-        TrainConfig(epochs=20, steps_per_epoch=200, batch_size=16, learning_rate=5e-4),
+        ModelConfig(name="edsr", filters=32, depth=8),
+        TrainConfig(epochs=30, steps_per_epoch=200, batch_size=16, learning_rate=1e-3),
     )
 
 

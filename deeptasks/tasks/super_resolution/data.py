@@ -120,6 +120,11 @@ def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | N
             num_parallel_calls=AUTOTUNE,
         ).unbatch()
         crops = crops.shard(pipelines, pipeline_id) if pipelines > 1 else crops
+        replicas = input_context.num_replicas_in_sync // pipelines if input_context else 1
+        if replicas > 1:
+            # Keras cannot reduce a step in which some replicas get an empty batch: give
+            # each replica one crop per step and every crop once per replica (same mean).
+            crops, batch = crops.repeat(replicas), 1
         pairs = crops.map(
             lambda hr: (degrade(hr, scale, upsampled), hr), num_parallel_calls=AUTOTUNE
         )
