@@ -127,6 +127,22 @@ def test_export_savedmodel_serves(run_dir, tmp_path):
     assert tuple(out.shape) == (1, 30, 36, 3)
 
 
+def test_export_tflite_runs_any_size(run_dir, tmp_path):
+    import tensorflow as tf
+
+    target = tmp_path / "model.tflite"
+    assert main(["export", "--workdir", str(run_dir), "--format", "tflite", "-o", str(target)]) == 0
+    interpreter = tf.lite.Interpreter(model_path=str(target))
+    index = interpreter.get_input_details()[0]["index"]
+    interpreter.resize_tensor_input(index, [1, 10, 12, 3])
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(index, np.zeros((1, 10, 12, 3), np.float32))
+    interpreter.invoke()
+    output = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+    assert output.shape == (1, 30, 36, 3)
+    assert oct(target.stat().st_mode & 0o777) != "0o600"  # not left private by mkstemp
+
+
 @pytest.mark.parametrize(
     "argv,expected",
     [

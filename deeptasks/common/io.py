@@ -16,6 +16,8 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".g
 # Pillow modes we can turn into 8-bit RGB(A) or grey without guessing at the meaning.
 _GREY_MODES = {"L", "1", "I;16", "I;16B", "I;16L", "I"}
 _COLOUR_MODES = {"RGB", "RGBA", "P", "LA", "PA", "RGBX"}
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
@@ -26,6 +28,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

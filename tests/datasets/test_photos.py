@@ -60,3 +60,14 @@ def test_wallpapers_train_and_bundled_photos_test():
     assert len(splits["train"]) == 20 and len(splits["val"]) == 3
     assert sorted(Path(p).stem for p in splits["test"]) == sorted(photos.BUNDLED)
     assert all("wallpapers" in str(p) for p in splits["train"] + splits["val"])
+
+
+def test_div2k_adapter_maps_examples_to_hr_images():
+    import tensorflow as tf
+
+    from deeptasks.datasets.tfds import DIV2K_SPLITS, div2k_hr_element
+
+    element = {"hr": tf.zeros((30, 40, 3), tf.uint8), "lr": tf.zeros((15, 20, 3), tf.uint8)}
+    mapped = tf.data.Dataset.from_tensors(element).map(div2k_hr_element)
+    assert next(iter(mapped)).shape == (30, 40, 3)
+    assert DIV2K_SPLITS["test"] == "validation"  # DIV2K's validation images are the test set

@@ -73,6 +73,8 @@ def test_multiscale_training_for_upsampled_models_only():
     cfg = _cfg("vdsr", 3, ["data.train_scales=2,3,4", "train.batch_size=4"])
     x, y = next(iter(TASK.build_dataset(cfg, "train")))
     assert x.shape == y.shape  # VDSR works on the HR grid
+    assert data.train_scales(_cfg("vdsr", 3)) == (2, 3, 4)  # VDSR is multi-scale by default
+    assert data.train_scales(_cfg("edsr", 4)) == (4,)
     with pytest.raises(deeptasks.errors.UserError, match="learns one scale"):
         data.train_scales(_cfg("espcn", 3, ["data.train_scales=2,3"]))
 

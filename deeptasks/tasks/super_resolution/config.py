@@ -13,7 +13,9 @@ class DataConfig:
     folder: str = ""  # source=folder: a folder of the user's images
     tfds_data_dir: str = ""  # source=div2k: where tfds keeps (or finds) DIV2K
     scale: int = choice(3, 2, 3, 4)  # evaluation scale, and training scale of "lr" models
-    train_scales: tuple[int, ...] = ()  # empty = (scale,); several only for "upsampled" models
+    # Scales mixed in training; empty = the model's own choice (VDSR: 2,3,4; others: scale).
+    # Several scales only for "upsampled" models.
+    train_scales: tuple[int, ...] = ()
     # Training images are also used downscaled by these factors (antialiased): big, smooth
     # wallpapers then also yield dense, detailed patches like those of ordinary photos.
     train_rescales: tuple[float, ...] = (1.0, 0.5, 0.25)

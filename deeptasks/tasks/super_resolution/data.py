@@ -51,8 +51,9 @@ def split_sizes(cfg) -> dict[str, Any]:
 def train_scales(cfg) -> tuple[int, ...]:
     from deeptasks.tasks.super_resolution.models import MODELS
 
-    scales = tuple(cfg.data.train_scales) or (cfg.data.scale,)
-    if len(scales) > 1 and MODELS[cfg.model.name].extra["input"] != "upsampled":
+    spec = MODELS[cfg.model.name]
+    scales = tuple(cfg.data.train_scales) or spec.extra.get("train_scales") or (cfg.data.scale,)
+    if len(scales) > 1 and spec.extra["input"] != "upsampled":
         raise UserError(
             f"model {cfg.model.name} learns one scale; "
             "set data.train_scales to one value or use vdsr/srcnn"

@@ -90,7 +90,10 @@ MODELS = {
     for spec in (
         ModelSpec("srcnn", srcnn, "SRCNN 9-1-5 on the bicubic upscale", {"input": "upsampled"}),
         ModelSpec(
-            "vdsr", vdsr, "VDSR: 20 layers, global residual, multi-scale", {"input": "upsampled"}
+            "vdsr",
+            vdsr,
+            "VDSR: 20 layers, global residual, multi-scale",
+            {"input": "upsampled", "train_scales": (2, 3, 4)},
         ),
         ModelSpec("espcn", espcn, "ESPCN: sub-pixel convolution", {"input": "lr"}),
         ModelSpec("edsr", edsr, "EDSR-baseline: residual blocks, pixel shuffle", {"input": "lr"}),
