@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+from _table import markdown_table
+
 
 def run(model: str, scale: int, root: Path, preset: str, extra: list[str]) -> dict:
     workdir = root / f"{model}-x{scale}"
@@ -93,10 +95,7 @@ def main() -> None:
         f"\nsuper_resolution, preset {args.preset}, test photos ({metrics['data']['corpus']}, "
         f"{metrics['data']['splits']['test']} images), {metrics['machine']}"
     )
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    print(markdown_table(header, rows))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ import statistics
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from _table import markdown_table  # noqa: E402
+
 import deeptasks  # noqa: E402
 from deeptasks.common.training import machine_summary  # noqa: E402
 
@@ -50,10 +52,7 @@ def main() -> None:
         "pipeline / step",
         "inference MP/s (out)",
     )
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    print(markdown_table(header, rows))
 
 
 if __name__ == "__main__":

@@ -97,6 +97,20 @@ def _format(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def _first_fit(value: Any, union: Any, convert, is_null: bool) -> Any:
+    """The value converted to the first member of an Optional/Union type that accepts it."""
+    members = typing.get_args(union)
+    if is_null and type(None) in members:
+        return None
+    for member in members:
+        if member is not type(None):
+            try:
+                return convert(value, member)
+            except ValueError:
+                pass
+    raise ValueError(value)
+
+
 def _parse_text(text: str, tp: Any) -> Any:
     """Turn the text of a ``--set`` value into ``tp``; raise ValueError if it does not fit."""
     origin = typing.get_origin(tp)
@@ -104,15 +118,7 @@ def _parse_text(text: str, tp: Any) -> Any:
         item = typing.get_args(tp)[0]
         return tuple(_parse_text(t.strip(), item) for t in text.split(",") if t.strip())
     if origin in (typing.Union, types.UnionType):
-        if text.lower() in ("none", "null") and type(None) in typing.get_args(tp):
-            return None
-        for arg in typing.get_args(tp):
-            if arg is not type(None):
-                try:
-                    return _parse_text(text, arg)
-                except ValueError:
-                    pass
-        raise ValueError(text)
+        return _first_fit(text, tp, _parse_text, text.lower() in ("none", "null"))
     if tp is bool:
         if text.lower() in _TRUE:
             return True
@@ -136,15 +142,7 @@ def _check_json(value: Any, tp: Any) -> Any:
             raise ValueError(value)
         return tuple(_check_json(v, typing.get_args(tp)[0]) for v in value)
     if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in typing.get_args(tp):
-            return None
-        for arg in typing.get_args(tp):
-            if arg is not type(None):
-                try:
-                    return _check_json(value, arg)
-                except ValueError:
-                    pass
-        raise ValueError(value)
+        return _first_fit(value, tp, _check_json, value is None)
     if tp is float and isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     if tp is int and isinstance(value, int) and not isinstance(value, bool):
