@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from deeptasks.errors import UserError
@@ -36,6 +35,3 @@ def get(kind: str, name: str, what: str | None = None) -> Any:
         valid = ", ".join(names(kind)) or "none"
         raise UserError(f"unknown {what or kind} '{name}'; valid: {valid}")
     return _ENTRIES[key]
-
-
-ModelBuilder = Callable[..., Any]

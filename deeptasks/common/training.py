@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import platform
 import shutil
 import sys
@@ -184,7 +185,7 @@ def _epochs_logged(workdir: Path) -> int:
 
 def machine_summary() -> str:
     gpus = [d.name for d in tf.config.list_logical_devices("GPU")]
-    cpus = len(__import__("os").sched_getaffinity(0))
+    cpus = len(os.sched_getaffinity(0))
     return f"{platform.machine()} {cpus} CPU cores" + (f", {len(gpus)} GPU" if gpus else ", no GPU")
 
 
