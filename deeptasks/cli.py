@@ -12,10 +12,8 @@ import statistics
 import sys
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-import deeptasks  # noqa: E402
-from deeptasks.errors import UserError  # noqa: E402
+import deeptasks  # sets TF_CPP_MIN_LOG_LEVEL=2 unless the caller chose a level
+from deeptasks.errors import UserError
 
 EXIT_USER_ERROR = 2
 

@@ -18,6 +18,7 @@ from deeptasks.datasets import image_pipeline as ip
 from deeptasks.datasets import photos
 from deeptasks.datasets.tfds import div2k_images
 from deeptasks.errors import UserError
+from deeptasks.tasks.super_resolution.models import MODELS
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -27,30 +28,33 @@ def _file_splits(source: str, folder: str) -> tuple[dict, dict]:
     return photos.split_files(source, folder)
 
 
+def split_paths(cfg, split: str) -> list:
+    """Image files of one split of a file-based source (the test split cut to
+    ``data.test_limit``); for DIV2K, which has no files here, its image numbers."""
+    if cfg.data.source == "div2k":
+        first = {"train": 1, "val": 781, "test": 801}[split]  # see datasets/tfds.py
+        count = split_sizes(cfg)["splits"][split]
+        return [f"div2k-{i:04d}" for i in range(first, first + count)]
+    files, _ = _file_splits(cfg.data.source, cfg.data.folder)
+    paths = files[split]
+    return paths[: cfg.data.test_limit] if split == "test" and cfg.data.test_limit else paths
+
+
 def split_images(cfg, split: str) -> tf.data.Dataset:
     """uint8 images of one split of the configured source."""
     if cfg.data.source == "div2k":
         return div2k_images(split, cfg.data.tfds_data_dir)
-    files, _ = _file_splits(cfg.data.source, cfg.data.folder)
-    paths = files[split]
-    if split == "test" and cfg.data.test_limit:
-        paths = paths[: cfg.data.test_limit]
-    return ip.image_files_dataset(paths)
+    return ip.image_files_dataset(split_paths(cfg, split))
 
 
 def split_sizes(cfg) -> dict[str, Any]:
     if cfg.data.source == "div2k":
         return {"corpus": "div2k (tfds)", "splits": {"train": 780, "val": 20, "test": 100}}
     files, info = _file_splits(cfg.data.source, cfg.data.folder)
-    sizes = {split: len(paths) for split, paths in files.items()}
-    if cfg.data.test_limit:
-        sizes["test"] = min(sizes["test"], cfg.data.test_limit)
-    return {**info, "splits": sizes}
+    return {**info, "splits": {split: len(split_paths(cfg, split)) for split in files}}
 
 
 def train_scales(cfg) -> tuple[int, ...]:
-    from deeptasks.tasks.super_resolution.models import MODELS
-
     spec = MODELS[cfg.model.name]
     scales = tuple(cfg.data.train_scales) or spec.extra.get("train_scales") or (cfg.data.scale,)
     if len(scales) > 1 and spec.extra["input"] != "upsampled":
@@ -68,8 +72,6 @@ def train_scales(cfg) -> tuple[int, ...]:
 
 
 def upsampled_input(cfg) -> bool:
-    from deeptasks.tasks.super_resolution.models import MODELS
-
     return MODELS[cfg.model.name].extra["input"] == "upsampled"
 
 

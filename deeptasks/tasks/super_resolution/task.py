@@ -87,7 +87,7 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
                 },
             }
         )
-    names = [Path(p).stem for p in _test_names(cfg)]
+    names = [Path(p).stem for p in data.split_paths(cfg, "test")]
     for row, name in zip(rows, names):
         row["image"] = name
 
@@ -104,18 +104,10 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
     }
 
 
-def _test_names(cfg) -> list[str]:
-    if cfg.data.source == "div2k":
-        return [f"div2k-{i:04d}" for i in range(801, 901)]
-    files, _ = data._file_splits(cfg.data.source, cfg.data.folder)
-    paths = files["test"]
-    return [str(p) for p in (paths[: cfg.data.test_limit] if cfg.data.test_limit else paths)]
-
-
 def write_samples(model: keras.Model, cfg, samples_dir: Path) -> list[Path]:
     """bicubic | model | original figures (with a zoomed crop) for a few test images."""
     border, written = cfg.data.scale, []
-    names = _test_names(cfg)
+    names = data.split_paths(cfg, "test")
     for index, (hr, bicubic, output) in enumerate(_test_triples(model, cfg, SAMPLE_IMAGES)):
         name = Path(names[index]).stem
         panels = [
