@@ -16,6 +16,8 @@ import deeptasks  # sets TF_CPP_MIN_LOG_LEVEL=2 unless the caller chose a level
 from deeptasks.errors import UserError
 
 EXIT_USER_ERROR = 2
+# Task-specific predict options; a task lists those it takes in Task.predict_options.
+PREDICT_OPTIONS = ("sigma", "noise_scale")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -97,7 +99,17 @@ def cmd_predict(args) -> None:
 
     task, cfg, model = load_run(Path(args.workdir))
     out_dir = Path(args.output or Path(args.workdir) / "predictions")
-    for path in task.predict(model, cfg, [Path(p) for p in args.inputs], out_dir, force=args.force):
+    options = {}
+    for name in PREDICT_OPTIONS:
+        value = getattr(args, name)
+        if value is None:
+            continue
+        if name not in task.predict_options:
+            flag = "--" + name.replace("_", "-")
+            raise UserError(f"{flag} does not apply to {task.name} runs; drop it")
+        options[name] = value
+    inputs = [Path(p) for p in args.inputs]
+    for path in task.predict(model, cfg, inputs, out_dir, force=args.force, **options):
         print(path)
 
 
@@ -162,6 +174,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="INPUT")
     p.add_argument("-o", "--output", help="output folder (default WORKDIR/predictions)")
     p.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    p.add_argument(
+        "--sigma",
+        type=float,
+        help="denoising: the inputs' noise level (0-255) for fixed-sigma or non-blind use",
+    )
+    p.add_argument(
+        "--noise-scale",
+        type=float,
+        help="denoising (CBDNet): scale the estimated noise map (>1 smoother, <1 sharper)",
+    )
     p.set_defaults(func=cmd_predict)
     p = sub.add_parser("export", help="export a trained model")
     p.add_argument("--workdir", required=True)

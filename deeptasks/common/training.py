@@ -144,7 +144,7 @@ def train(task, cfg: TaskConfig, workdir: Path, force: bool = False, verbose: in
         steps_per_epoch=cfg.train.steps_per_epoch,
         validation_data=val_data,
         validation_steps=cfg.train.validation_steps or None,
-        callbacks=_callbacks(workdir, task.monitor),
+        callbacks=_callbacks(workdir, task.monitor_for(cfg)),
         verbose=verbose,
     )
     train_seconds = time.perf_counter() - started
@@ -211,20 +211,30 @@ def format_report(metrics: dict[str, Any]) -> str:
     """A plain-text table of model vs baseline on the test split."""
     test = metrics["test"]
     names = list(test["model"])
+    baseline_name = test.get("baseline_name", "baseline")
+    # Other reference methods (e.g. the noisy input, other classical denoisers) follow.
+    others = {k: v for k, v in test.get("baselines", {}).items() if k != baseline_name}
     rows = [
         (
             "metric",
             metrics.get("model_name", "model"),
-            test.get("baseline_name", "baseline"),
+            baseline_name,
             "delta",
+            *others,
         )
     ]
     for name in names:
         model_value, base_value = test["model"][name], test["baseline"].get(name, np.nan)
         rows.append(
-            (name, f"{model_value:.4f}", f"{base_value:.4f}", f"{model_value - base_value:+.4f}")
+            (
+                name,
+                f"{model_value:.4f}",
+                f"{base_value:.4f}",
+                f"{model_value - base_value:+.4f}",
+                *(f"{other.get(name, np.nan):.4f}" for other in others.values()),
+            )
         )
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)

@@ -40,7 +40,10 @@ class Task:
         write_samples: ``(model, cfg, samples_dir) -> [written paths]``.
         describe_data: ``(cfg) -> dict``: corpus name, split sizes and provenance.
         bench: ``(model, cfg) -> dict`` of throughput numbers.
-        monitor: the validation metric the best checkpoint keeps, and ``"max"``/``"min"``.
+        monitor: the validation metric the best checkpoint keeps and ``"max"``/``"min"``,
+            or ``(cfg) -> (metric, mode)`` when it depends on the model.
+        predict_options: names of extra keyword options ``predict`` takes (CLI flags, e.g.
+            ``"sigma"`` -> ``--sigma``).
     """
 
     name: str
@@ -54,7 +57,8 @@ class Task:
     write_samples: Callable[..., list[Path]]
     describe_data: Callable[..., dict]
     bench: Callable[..., dict]
-    monitor: tuple[str, str] = ("val_loss", "min")
+    monitor: tuple[str, str] | Callable[..., tuple[str, str]] = ("val_loss", "min")
+    predict_options: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         registry.register("task", self.name, self)
@@ -84,6 +88,9 @@ class Task:
         model = self.model_spec(cfg).build(cfg)
         self.compile_model(model, cfg)
         return model
+
+    def monitor_for(self, cfg: TaskConfig) -> tuple[str, str]:
+        return self.monitor(cfg) if callable(self.monitor) else self.monitor
 
     def datasets(self, cfg: TaskConfig, input_context=None) -> tuple[Any, Any, Any]:
         """``(train, val, test)`` datasets that ``model.fit``/``evaluate`` accept as they are."""

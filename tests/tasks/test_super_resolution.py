@@ -7,6 +7,7 @@ import deeptasks
 from deeptasks.common.io import to_uint8
 from deeptasks.common.metrics.image import psnr_y
 from deeptasks.datasets import image_pipeline as ip
+from deeptasks.datasets import image_sources as sources
 from deeptasks.tasks.super_resolution import data
 from deeptasks.tasks.super_resolution.task import super_resolve
 
@@ -96,7 +97,7 @@ def test_evaluate_reports_model_and_bicubic():
     assert set(result["model"]) == set(result["baseline"]) == {"psnr_y", "ssim_y"}
     assert result["images"] == cfg.data.test_limit
     # the bicubic number is an independent recomputation away
-    image = next(iter(data.split_images(cfg, "test")))
+    image = next(iter(sources.split_images(cfg, "test")))
     hr = ip.modcrop(ip.to_float(image), 3)
     bic = ip.bicubic_upscale(ip.bicubic_downscale(hr, 3), 3)
     expected = psnr_y(to_uint8(bic.numpy()), to_uint8(hr.numpy()), 3)

@@ -2,7 +2,9 @@
 
 PSNR and SSIM are computed with ``tf.image.psnr``/``tf.image.ssim`` on the luma (Y)
 channel of ITU-R BT.601 (studio range, 16-235) with ``border`` pixels cropped from each
-side, on 8-bit images: the protocol of SRCNN/VDSR/EDSR's evaluation code.
+side, on 8-bit images: the protocol of SRCNN/VDSR/EDSR's evaluation code
+(:func:`psnr_y`, :func:`ssim_y`). Denoising papers use every channel with no border
+(:func:`image_psnr`, :func:`image_ssim`).
 """
 
 from __future__ import annotations
@@ -46,6 +48,25 @@ def ssim_y(pred: np.ndarray, true: np.ndarray, border: int = 0) -> float:
     """SSIM (11x11 Gaussian window, sigma 1.5) between two uint8 images on Y."""
     a, b = _y_pair(pred, true, border)
     return float(tf.image.ssim(a, b, max_val=255.0))
+
+
+def _pair(pred: np.ndarray, true: np.ndarray) -> tuple[tf.Tensor, tf.Tensor]:
+    if pred.shape != true.shape:
+        raise ValueError(f"image shapes differ: {pred.shape} vs {true.shape}")
+    shape = pred.shape if pred.ndim == 3 else (*pred.shape, 1)
+    return tuple(tf.constant(np.reshape(a, shape), tf.float64) for a in (pred, true))
+
+
+def image_psnr(pred: np.ndarray, true: np.ndarray) -> float:
+    """PSNR in dB between two uint8 images over every channel (grey, or RGB as colour
+    denoising papers report it)."""
+    return float(tf.image.psnr(*_pair(pred, true), max_val=255.0))
+
+
+def image_ssim(pred: np.ndarray, true: np.ndarray) -> float:
+    """SSIM (11x11 Gaussian window, sigma 1.5) between two uint8 images, the mean over
+    channels for colour."""
+    return float(tf.image.ssim(*_pair(pred, true), max_val=255.0))
 
 
 @keras.saving.register_keras_serializable(package="deeptasks")

@@ -9,49 +9,14 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any
-
 import tensorflow as tf
 
 from deeptasks.datasets import image_pipeline as ip
-from deeptasks.datasets import photos
-from deeptasks.datasets.tfds import div2k_images
+from deeptasks.datasets.image_sources import cached_training_images, split_images
 from deeptasks.errors import UserError
 from deeptasks.tasks.super_resolution.models import MODELS
 
 AUTOTUNE = tf.data.AUTOTUNE
-
-
-@lru_cache(maxsize=8)
-def _file_splits(source: str, folder: str) -> tuple[dict, dict]:
-    return photos.split_files(source, folder)
-
-
-def split_paths(cfg, split: str) -> list:
-    """Image files of one split of a file-based source (the test split cut to
-    ``data.test_limit``); for DIV2K, which has no files here, its image numbers."""
-    if cfg.data.source == "div2k":
-        first = {"train": 1, "val": 781, "test": 801}[split]  # see datasets/tfds.py
-        count = split_sizes(cfg)["splits"][split]
-        return [f"div2k-{i:04d}" for i in range(first, first + count)]
-    files, _ = _file_splits(cfg.data.source, cfg.data.folder)
-    paths = files[split]
-    return paths[: cfg.data.test_limit] if split == "test" and cfg.data.test_limit else paths
-
-
-def split_images(cfg, split: str) -> tf.data.Dataset:
-    """uint8 images of one split of the configured source."""
-    if cfg.data.source == "div2k":
-        return div2k_images(split, cfg.data.tfds_data_dir)
-    return ip.image_files_dataset(split_paths(cfg, split))
-
-
-def split_sizes(cfg) -> dict[str, Any]:
-    if cfg.data.source == "div2k":
-        return {"corpus": "div2k (tfds)", "splits": {"train": 780, "val": 20, "test": 100}}
-    files, info = _file_splits(cfg.data.source, cfg.data.folder)
-    return {**info, "splits": {split: len(split_paths(cfg, split)) for split in files}}
 
 
 def train_scales(cfg) -> tuple[int, ...]:
@@ -104,20 +69,15 @@ def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | N
     if input_context is not None:
         batch = input_context.get_per_replica_batch_size(batch)
         pipelines, pipeline_id = input_context.num_input_pipelines, input_context.input_pipeline_id
-    images = split_images(cfg, split).map(ip.to_float, num_parallel_calls=AUTOTUNE)
     if split == "train":
         # Each input pipeline draws its own random patches from every training image.
-        factors = cfg.data.train_rescales or (1.0,)
-        # Cached as uint8 (a quarter of float32's memory and copy time); floats per patch.
-        images = images.flat_map(lambda image: ip.rescaled_copies(image, factors)).map(
-            lambda image: tf.image.convert_image_dtype(image, tf.uint8, saturate=True)
-        )
-        pairs = _train_pairs(cfg, images.cache(), cfg.train.seed + 7919 * pipeline_id)
+        pairs = _train_pairs(cfg, cached_training_images(cfg), cfg.train.seed + 7919 * pipeline_id)
         return (
             pairs.shuffle(cfg.data.shuffle_buffer, seed=cfg.train.seed + pipeline_id)
             .batch(batch, drop_remainder=True)
             .prefetch(AUTOTUNE)
         )
+    images = split_images(cfg, split).map(ip.to_float, num_parallel_calls=AUTOTUNE)
     scale, upsampled = cfg.data.scale, upsampled_input(cfg)
     if split == "val":
         size = cfg.data.val_patch_size - cfg.data.val_patch_size % scale

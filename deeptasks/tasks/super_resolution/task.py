@@ -16,6 +16,7 @@ from deeptasks.common.plots import side_by_side
 from deeptasks.common.tiling import receptive_radius, tiled_apply
 from deeptasks.common.training import make_optimizer
 from deeptasks.datasets import image_pipeline as ip
+from deeptasks.datasets import image_sources as sources
 from deeptasks.tasks.base import Task
 from deeptasks.tasks.super_resolution import data
 from deeptasks.tasks.super_resolution.config import PRESETS
@@ -56,7 +57,7 @@ def super_resolve(model: keras.Model, cfg, low: np.ndarray) -> np.ndarray:
 def _test_triples(model, cfg, limit: int = 0):
     """Yield ``(hr, bicubic, model)`` uint8 images for the test split."""
     scale = cfg.data.scale
-    for index, image in enumerate(data.split_images(cfg, "test")):
+    for index, image in enumerate(sources.split_images(cfg, "test")):
         if limit and index >= limit:
             return
         hr = ip.modcrop(ip.to_float(image), scale)
@@ -87,7 +88,7 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
                 },
             }
         )
-    names = [Path(p).stem for p in data.split_paths(cfg, "test")]
+    names = [Path(p).stem for p in sources.split_paths(cfg, "test")]
     for row, name in zip(rows, names):
         row["image"] = name
 
@@ -107,7 +108,7 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
 def write_samples(model: keras.Model, cfg, samples_dir: Path) -> list[Path]:
     """bicubic | model | original figures (with a zoomed crop) for a few test images."""
     border, written = cfg.data.scale, []
-    names = data.split_paths(cfg, "test")
+    names = sources.split_paths(cfg, "test")
     for index, (hr, bicubic, output) in enumerate(_test_triples(model, cfg, SAMPLE_IMAGES)):
         name = Path(names[index]).stem
         panels = [
@@ -146,7 +147,7 @@ def predict(
 
 def describe_data(cfg) -> dict[str, Any]:
     return {
-        **data.split_sizes(cfg),
+        **sources.split_sizes(cfg),
         "degradation": "antialiased bicubic downscaling (tf.image.resize, bicubic, antialias=True)",
         "scale": cfg.data.scale,
         "train_scales": list(data.train_scales(cfg)),
@@ -159,7 +160,7 @@ def bench(model: keras.Model, cfg, batches: int = 20) -> dict[str, float]:
     iterator = iter(train)
     # Warm up over one whole pass of the training images: the first pass decodes and
     # rescales them into the cache, which training pays once, not per step.
-    per_pass = data.split_sizes(cfg)["splits"]["train"] * len(cfg.data.train_rescales or (1,))
+    per_pass = sources.images_per_pass(cfg)
     for _ in range(per_pass * cfg.data.patches_per_image // cfg.train.batch_size + 2):
         next(iterator)
     started = time.perf_counter()
@@ -171,7 +172,7 @@ def bench(model: keras.Model, cfg, batches: int = 20) -> dict[str, float]:
     for _ in range(batches):
         model.train_on_batch(x, y)
     step = batches * cfg.train.batch_size / (time.perf_counter() - started)
-    image = next(iter(data.split_images(cfg, "test")))
+    image = next(iter(sources.split_images(cfg, "test")))
     hr = ip.modcrop(ip.to_float(image), cfg.data.scale)
     low = ip.bicubic_downscale(hr, cfg.data.scale).numpy()
     super_resolve(model, cfg, low[:64, :64])  # warm up

@@ -1,0 +1,3 @@
+from deeptasks.tasks.denoising.task import TASK
+
+__all__ = ["TASK"]
