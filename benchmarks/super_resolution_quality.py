@@ -10,48 +10,15 @@ built up over several sittings) and prints one markdown table.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
+from _runs import train_once
 from _table import markdown_table
 
 
 def run(model: str, scale: int, root: Path, preset: str, extra: list[str]) -> dict:
-    workdir = root / f"{model}-x{scale}"
-    metrics_path = workdir / "metrics.json"
-    if not metrics_path.exists():
-        started = time.perf_counter()
-        command = [
-            sys.executable,
-            "-m",
-            "deeptasks",
-            "train",
-            "super_resolution",
-            "--preset",
-            preset,
-            "--model",
-            model,
-            "--set",
-            f"data.scale={scale}",
-            "--workdir",
-            str(workdir),
-        ] + [a for s in extra for a in ("--set", s)]
-        print("$", " ".join(command[1:]), flush=True)
-        subprocess.run(
-            command,
-            check=True,
-            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
-            stdout=subprocess.DEVNULL,
-        )
-        wall = time.perf_counter() - started
-        metrics = json.loads(metrics_path.read_text())
-        metrics["wall_seconds"] = round(wall, 1)
-        metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
-    return json.loads(metrics_path.read_text())
+    overrides = [f"data.scale={scale}", *extra]
+    return train_once("super_resolution", root / f"{model}-x{scale}", preset, model, overrides)
 
 
 def main() -> None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from _runs import bench_medians  # noqa: E402
 from _table import markdown_table  # noqa: E402
 
 import deeptasks  # noqa: E402
@@ -38,9 +38,7 @@ def main() -> None:
     rows = []
     for name in args.models.split(","):
         cfg = task.config(args.preset, [f"model.name={name}"])
-        model = task.build_model(cfg)
-        runs = [task.bench(model, cfg) for _ in range(args.repeats)]
-        rows.append((name, *[f"{statistics.median(r[k] for r in runs):g}" for k in keys]))
+        rows.append((name, *bench_medians(task, cfg, keys, args.repeats)))
     print(
         f"\nsuper_resolution x3, preset {args.preset}, batch {cfg.train.batch_size}, "
         f"median of {args.repeats}, {machine_summary()}"

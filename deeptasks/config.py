@@ -79,10 +79,13 @@ def _hints(section: Any) -> dict[str, Any]:
     return typing.get_type_hints(type(section))
 
 
+_PLURALS = {int: "integers", float: "numbers", bool: "true/false values", str: "strings"}
+
+
 def _describe(tp: Any) -> str:
     origin = typing.get_origin(tp)
     if origin is tuple:
-        return f"a comma-separated list of {_describe(typing.get_args(tp)[0])}s"
+        return f"a comma-separated list of {_PLURALS.get(typing.get_args(tp)[0], 'values')}"
     if origin in (typing.Union, types.UnionType):
         return " or ".join(_describe(a) for a in typing.get_args(tp))
     return {int: "an integer", float: "a number", bool: "true or false", str: "a string"}.get(

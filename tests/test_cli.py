@@ -114,6 +114,13 @@ def test_predict_bad_input_one_line(run_dir, tmp_path, capsys, make, expected):
     assert not (tmp_path / "o").exists()
 
 
+def test_predict_options_of_other_tasks_are_refused(run_dir, tmp_path, capsys):
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "a.png")
+    argv = ["predict", "--workdir", str(run_dir), str(tmp_path / "a.png"), "--sigma", "5"]
+    assert main(argv) == 2
+    assert "--sigma does not apply to super_resolution" in _error_line(capsys)
+
+
 def test_export_savedmodel_serves(run_dir, tmp_path):
     import tensorflow as tf
 

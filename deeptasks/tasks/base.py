@@ -42,6 +42,8 @@ class Task:
         bench: ``(model, cfg) -> dict`` of throughput numbers.
         monitor: the validation metric the best checkpoint keeps and ``"max"``/``"min"``,
             or ``(cfg) -> (metric, mode)`` when it depends on the model.
+        check: ``(cfg) -> None``, raises :class:`UserError` for a config that cannot work;
+            run on every config a preset and overrides make, before anything is written.
         predict_options: names of extra keyword options ``predict`` takes (CLI flags, e.g.
             ``"sigma"`` -> ``--sigma``).
     """
@@ -58,6 +60,7 @@ class Task:
     describe_data: Callable[..., dict]
     bench: Callable[..., dict]
     monitor: tuple[str, str] | Callable[..., tuple[str, str]] = ("val_loss", "min")
+    check: Callable[..., None] | None = None
     predict_options: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -73,6 +76,8 @@ class Task:
             )
         cfg = apply_overrides(self.presets[preset](), overrides)
         self.model_spec(cfg)  # fail early on an unknown model name
+        if self.check is not None:
+            self.check(cfg)
         return cfg
 
     def model_spec(self, cfg: TaskConfig) -> ModelSpec:

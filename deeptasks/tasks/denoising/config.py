@@ -82,7 +82,7 @@ def benchmark() -> TaskConfig:
         "benchmark",
         DataConfig(),
         ModelConfig(filters=32),
-        TrainConfig(epochs=20, steps_per_epoch=100, batch_size=64, learning_rate=1e-3),
+        TrainConfig(epochs=30, steps_per_epoch=100, batch_size=64, learning_rate=1e-3),
     )
 
 

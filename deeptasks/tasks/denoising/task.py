@@ -355,5 +355,6 @@ TASK = Task(
     describe_data=describe_data,
     bench=bench,
     monitor=monitor,
+    check=data.check,
     predict_options=("sigma", "noise_scale"),
 )

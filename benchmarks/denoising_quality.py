@@ -1,0 +1,127 @@
+"""Quality table for denoising: DnCNN and CBDNet vs BM3D, non-local means, wavelets.
+
+Trains each run once into ``runs/bench-denoising/<run>/`` (finished runs are reused, so
+the table can be built up over several sittings) and evaluates it on the fixed noisy test
+photos at every noise setting of the table (cached in the run folder):
+
+* ``dncnn-grey-s25``, ``dncnn-colour-s25``: fixed-sigma DnCNN-S at sigma 25;
+* ``dncnn-grey-blind``, ``dncnn-colour-blind``: DnCNN-B trained over sigma 0-55, tested at
+  sigma 15, 25, 50 (the colour one also on realistic camera noise, as CBDNet's paper
+  compares);
+* ``cbdnet-realistic``: CBDNet trained on CBDNet's camera noise (preset ``realistic``);
+* with ``--fixed-sigmas 15,50`` also fixed-sigma grey DnCNNs at those levels.
+
+    python benchmarks/denoising_quality.py [--only dncnn-grey-s25,...] [--fixed-sigmas 15,50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+from _runs import train_once
+from _table import markdown_table
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+# run name -> (preset, model, overrides, [(noise, sigma) it is tested at])
+RUNS = {
+    "dncnn-grey-s25": ("benchmark", "dncnn", [], [("gaussian", 25)]),
+    "dncnn-grey-blind": (
+        "benchmark",
+        "dncnn",
+        ["data.blind=true"],
+        [("gaussian", 15), ("gaussian", 25), ("gaussian", 50)],
+    ),
+    "dncnn-colour-s25": ("benchmark", "dncnn", ["data.color=true"], [("gaussian", 25)]),
+    "dncnn-colour-blind": (
+        "benchmark",
+        "dncnn",
+        ["data.color=true", "data.blind=true"],
+        [("gaussian", 15), ("gaussian", 25), ("gaussian", 50), ("realistic", None)],
+    ),
+    "cbdnet-realistic": ("realistic", "cbdnet", [], [("realistic", None)]),
+}
+
+
+def evaluate_at(workdir: Path, noise: str, sigma: float | None) -> dict:
+    """The run's model on the test photos with this noise (cached in the run folder)."""
+    tag = f"eval-{noise}" + (f"-s{sigma:g}" if sigma is not None else "") + ".json"
+    path = workdir / tag
+    if not path.exists():
+        from deeptasks.common.io import write_json
+        from deeptasks.common.training import load_run
+
+        task, cfg, model = load_run(workdir)
+        cfg.data.noise = noise
+        if sigma is not None:
+            cfg.data.sigma = float(sigma)
+        print(f"evaluating {workdir.name} at {noise} {sigma or ''}", flush=True)
+        result = task.evaluate(model, cfg)
+        result.pop("per_image")
+        write_json(path, result)
+    return json.loads(path.read_text())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default=",".join(RUNS), help="comma-separated run names")
+    parser.add_argument("--fixed-sigmas", default="", help="e.g. 15,50: more fixed-sigma runs")
+    parser.add_argument("--root", default="runs/bench-denoising")
+    args = parser.parse_args()
+    runs = {name: RUNS[name] for name in args.only.split(",") if name}
+    for sigma in filter(None, args.fixed_sigmas.split(",")):
+        runs[f"dncnn-grey-s{sigma}"] = (
+            "benchmark",
+            "dncnn",
+            [f"data.sigma={sigma}"],
+            [("gaussian", float(sigma))],
+        )
+    rows = []
+    for name, (preset, model, overrides, settings) in runs.items():
+        workdir = Path(args.root) / name
+        metrics = train_once("denoising", workdir, preset, model, overrides)
+        for noise, sigma in settings:
+            result = evaluate_at(workdir, noise, sigma)
+            others = result["baselines"]
+            psnr = {who: others[who]["psnr"] for who in others}
+            rows.append(
+                (
+                    result["noise"],
+                    name,
+                    f"{result['model']['psnr']:.2f}",
+                    f"{psnr['bm3d']:.2f}",
+                    f"{result['model']['psnr'] - psnr['bm3d']:+.2f}",
+                    f"{psnr['nl_means']:.2f}",
+                    f"{psnr['wavelet']:.2f}",
+                    f"{psnr['noisy']:.2f}",
+                    f"{result['model']['ssim']:.3f}",
+                    f"{others['bm3d']['ssim']:.3f}",
+                    f"{metrics['train_seconds'] / 60:.1f}",
+                )
+            )
+    header = (
+        "test noise",
+        "run",
+        "model PSNR",
+        "BM3D",
+        "vs BM3D",
+        "NL-means",
+        "wavelet",
+        "noisy",
+        "model SSIM",
+        "BM3D SSIM",
+        "train min",
+    )
+    print(
+        f"\ndenoising, test photos ({metrics['data']['corpus']}, "
+        f"{metrics['data']['splits']['test']} images, centre {metrics['data']['test_crop']} px), "
+        f"{metrics['machine']}"
+    )
+    print(markdown_table(header, rows))
+
+
+if __name__ == "__main__":
+    main()
