@@ -71,8 +71,8 @@ def default() -> TaskConfig:
     return _config(
         "default",
         DataConfig(),
-        ModelConfig(filters=24),
-        TrainConfig(epochs=10, steps_per_epoch=60, batch_size=32, learning_rate=1e-3),
+        ModelConfig(filters=32),
+        TrainConfig(epochs=8, steps_per_epoch=60, batch_size=64, learning_rate=1e-3),
     )
 
 
