@@ -72,7 +72,7 @@ def default() -> TaskConfig:
         "default",
         DataConfig(),
         ModelConfig(filters=32),
-        TrainConfig(epochs=8, steps_per_epoch=60, batch_size=64, learning_rate=1e-3),
+        TrainConfig(epochs=16, steps_per_epoch=60, batch_size=64, learning_rate=1e-3),
     )
 
 
