@@ -11,3 +11,16 @@ def data_dir(tmp_path_factory):
     if not os.environ.get("DEEPTASKS_DATA"):
         os.environ["DEEPTASKS_DATA"] = str(tmp_path_factory.mktemp("deeptasks-data"))
     return os.environ["DEEPTASKS_DATA"]
+
+
+@pytest.fixture
+def error_line(capsys):
+    """The one line a user error printed on stderr (checked to be exactly one)."""
+
+    def read() -> str:
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1, err
+        assert err[0].startswith("deeptasks: error: ")
+        return err[0]
+
+    return read

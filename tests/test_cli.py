@@ -17,13 +17,6 @@ def run_dir(tmp_path_factory):
     return workdir
 
 
-def _error_line(capsys) -> str:
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1, err
-    assert err[0].startswith("deeptasks: error: ")
-    return err[0]
-
-
 def test_train_writes_the_run_directory(run_dir):
     for name in (
         "config.json",
@@ -45,21 +38,21 @@ def test_train_writes_the_run_directory(run_dir):
     assert len(samples) == 2 and all(p.stat().st_size > 10_000 for p in samples)
 
 
-def test_finished_run_is_not_overwritten(run_dir, capsys):
+def test_finished_run_is_not_overwritten(run_dir, error_line):
     before = (run_dir / "metrics.json").read_text()
     assert main(["train", "super_resolution", "--preset", "smoke", "--workdir", str(run_dir)]) == 2
-    assert "already holds a finished run" in _error_line(capsys)
+    assert "already holds a finished run" in error_line()
     assert (run_dir / "metrics.json").read_text() == before
 
 
-def test_other_task_config_is_refused(run_dir, tmp_path, capsys):
+def test_other_task_config_is_refused(run_dir, tmp_path, error_line):
     other = tmp_path / "other"
     other.mkdir()
     config = json.loads((run_dir / "config.json").read_text())
     config["task"] = "denoising"
     (other / "config.json").write_text(json.dumps(config))
     assert main(["train", "super_resolution", "--preset", "smoke", "--workdir", str(other)]) == 2
-    assert "holds a denoising run" in _error_line(capsys)
+    assert "holds a denoising run" in error_line()
 
 
 def test_evaluate_prints_model_vs_bicubic(run_dir, capsys):
@@ -68,7 +61,7 @@ def test_evaluate_prints_model_vs_bicubic(run_dir, capsys):
     assert "psnr_y" in out and "bicubic" in out
 
 
-def test_predict_handles_rgb_grey_rgba_and_large_images(run_dir, tmp_path, capsys):
+def test_predict_handles_rgb_grey_rgba_and_large_images(run_dir, tmp_path, error_line):
     rng = np.random.default_rng(0)
     Image.fromarray(rng.integers(0, 255, (40, 50, 3), np.uint8)).save(tmp_path / "rgb.png")
     Image.fromarray(rng.integers(0, 255, (30, 20), np.uint8), "L").save(tmp_path / "grey.png")
@@ -88,7 +81,7 @@ def test_predict_handles_rgb_grey_rgba_and_large_images(run_dir, tmp_path, capsy
             assert (img.size, img.mode) == (size, mode), name
     stamp = (out / "rgb_x3.png").read_bytes()
     assert main(["predict", "--workdir", str(run_dir), inputs[0], "-o", str(out)]) == 2
-    assert "--force" in _error_line(capsys)
+    assert "--force" in error_line()
     assert (out / "rgb_x3.png").read_bytes() == stamp
 
 
@@ -106,19 +99,19 @@ def test_predict_handles_rgb_grey_rgba_and_large_images(run_dir, tmp_path, capsy
         ),
     ],
 )
-def test_predict_bad_input_one_line(run_dir, tmp_path, capsys, make, expected):
+def test_predict_bad_input_one_line(run_dir, tmp_path, error_line, make, expected):
     path = tmp_path / "input.png"
     make(path)
     assert main(["predict", "--workdir", str(run_dir), str(path), "-o", str(tmp_path / "o")]) == 2
-    assert expected in _error_line(capsys)
+    assert expected in error_line()
     assert not (tmp_path / "o").exists()
 
 
-def test_predict_options_of_other_tasks_are_refused(run_dir, tmp_path, capsys):
+def test_predict_options_of_other_tasks_are_refused(run_dir, tmp_path, error_line):
     Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "a.png")
     argv = ["predict", "--workdir", str(run_dir), str(tmp_path / "a.png"), "--sigma", "5"]
     assert main(argv) == 2
-    assert "--sigma does not apply to super_resolution" in _error_line(capsys)
+    assert "--sigma does not apply to super_resolution" in error_line()
 
 
 def test_export_savedmodel_serves(run_dir, tmp_path):
@@ -162,9 +155,9 @@ def test_export_tflite_runs_any_size(run_dir, tmp_path):
         (["evaluate", "--workdir", "/nonexistent/run"], "no config at"),
     ],
 )
-def test_user_errors_exit_2_with_one_line(argv, expected, capsys):
+def test_user_errors_exit_2_with_one_line(argv, expected, error_line):
     assert main(argv) == 2
-    assert expected in _error_line(capsys)
+    assert expected in error_line()
 
 
 def test_real_process_error_has_no_traceback(tmp_path):

@@ -65,6 +65,8 @@ def cached_training_images(cfg) -> tf.data.Dataset:
     return images.cache()
 
 
-def images_per_pass(cfg) -> int:
-    """How many images one pass of :func:`cached_training_images` yields."""
-    return split_sizes(cfg)["splits"]["train"] * len(cfg.data.train_rescales or (1,))
+def batches_per_pass(cfg) -> int:
+    """Training batches that visit every image of :func:`cached_training_images` once
+    (``data.patches_per_image`` patches each), plus two: a bench's warm-up."""
+    images = split_sizes(cfg)["splits"]["train"] * len(cfg.data.train_rescales or (1,))
+    return images * cfg.data.patches_per_image // cfg.train.batch_size + 2

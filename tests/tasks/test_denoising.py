@@ -6,6 +6,7 @@ import tensorflow as tf
 import deeptasks
 from deeptasks.common.io import to_uint8
 from deeptasks.common.metrics.image import image_psnr
+from deeptasks.datasets import image_sources
 from deeptasks.errors import UserError
 from deeptasks.tasks.denoising import baselines, data
 from deeptasks.tasks.denoising.task import denoise_image
@@ -82,7 +83,6 @@ def test_cbdnet_noise_control_scales_or_replaces_the_map():
 def test_tiled_denoising_is_seamless(overrides):
     cfg = _cfg(*overrides, "model.tile_size=32")
     model = TASK.build_model(cfg)
-    # a trained-like state: BN statistics away from their initial values matter little
     image = _noisy((75, 90, 3 if cfg.data.color else 1), 3)
     tiled, _ = denoise_image(model, cfg, image)
     cfg.model.tile_size = 512
@@ -155,8 +155,6 @@ def test_classical_baselines_denoise(colour):
 def test_baselines_are_cached(monkeypatch):
     cfg = _cfg()
     clean, noisy, _ = next(data.test_triples(cfg))
-    from deeptasks.datasets import image_sources
-
     path = image_sources.split_paths(cfg, "test")[0]
     first = baselines.run(cfg, 0, path, to_uint8(clean), noisy)
 
@@ -195,13 +193,6 @@ def cli_runs(tmp_path_factory):
     argv = ["train", "denoising", "--preset", "smoke", *sets, "--workdir", str(runs["cbdnet"])]
     assert main(argv) == 0
     return runs
-
-
-def _error_line(capsys) -> str:
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1, err
-    assert err[0].startswith("deeptasks: error: ")
-    return err[0]
 
 
 def _images(folder):
@@ -277,18 +268,18 @@ def test_fixed_sigma_rescaling_is_identity_at_the_trained_sigma(cli_runs, tmp_pa
         ("cbdnet", ["missing.png"], "image not found"),
     ],
 )
-def test_cli_predict_bad_input_one_line(cli_runs, name, extra, message, tmp_path, capsys):
+def test_cli_predict_bad_input_one_line(cli_runs, name, extra, message, tmp_path, error_line):
     from deeptasks.cli import main
 
     _images(tmp_path)
     out = tmp_path / "out"
     argv = ["predict", "--workdir", str(cli_runs[name]), str(tmp_path / "rgb.png"), *extra]
     assert main([*argv, "-o", str(out)]) == 2
-    assert message in _error_line(capsys)
+    assert message in error_line()
     assert not out.exists() or not any(out.iterdir())  # nothing written
 
 
-def test_cli_predict_refuses_sigma_for_blind_dncnn(tmp_path, capsys):
+def test_cli_predict_refuses_sigma_for_blind_dncnn(tmp_path, error_line):
     from deeptasks.cli import main
 
     blind = tmp_path / "blind"
@@ -297,13 +288,13 @@ def test_cli_predict_refuses_sigma_for_blind_dncnn(tmp_path, capsys):
     _images(tmp_path)
     image = str(tmp_path / "rgb.png")
     assert main(["predict", "--workdir", str(blind), image, "--sigma", "20"]) == 2
-    assert "drop --sigma" in _error_line(capsys)
+    assert "drop --sigma" in error_line()
 
 
-def test_cli_bad_config_is_one_line(tmp_path, capsys):
+def test_cli_bad_config_is_one_line(tmp_path, error_line):
     from deeptasks.cli import main
 
     argv = ["train", "denoising", "--preset", "smoke", "--set", "data.noise=realistic"]
     assert main([*argv, "--workdir", str(tmp_path / "r")]) == 2
-    assert "data.color=true" in _error_line(capsys)
+    assert "data.color=true" in error_line()
     assert not (tmp_path / "r").exists()  # refused before anything was written

@@ -71,7 +71,10 @@ def add_noise(cfg, clean: tf.Tensor, seed: tf.Tensor, training: bool) -> tuple:
     return noisy, tf.ones_like(clean) * sigma / 255.0
 
 
-def _pair(cfg, noisy: tf.Tensor, clean: tf.Tensor, sigma_map: tf.Tensor):
+def _noisy_pair(cfg, clean: tf.Tensor, seed: tf.Tensor, training: bool = False):
+    """The model's ``(input, target)`` for one clean image: the target carries the true
+    noise-level map for models that estimate one."""
+    noisy, sigma_map = add_noise(cfg, clean, seed, training)
     if wants_noise_map(cfg):
         return noisy, {"denoised": clean, "noise_map": sigma_map}
     return noisy, clean
@@ -166,8 +169,3 @@ def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | N
         pairs = pairs.shard(pipelines, pipeline_id) if pipelines > 1 else pairs
         return pairs.batch(1).prefetch(AUTOTUNE)
     raise UserError(f"unknown split '{split}'; valid: train, val, test")
-
-
-def _noisy_pair(cfg, clean: tf.Tensor, seed: tf.Tensor, training: bool = False):
-    noisy, sigma_map = add_noise(cfg, clean, seed, training)
-    return _pair(cfg, noisy, clean, sigma_map)

@@ -14,7 +14,7 @@ from deeptasks.common.losses import NoiseMapLoss, half_sum_squared_error
 from deeptasks.common.metrics.image import image_psnr, image_ssim, psnr
 from deeptasks.common.plots import side_by_side
 from deeptasks.common.tiling import receptive_radius, tiled_apply
-from deeptasks.common.training import make_optimizer
+from deeptasks.common.training import make_optimizer, training_throughput
 from deeptasks.datasets import image_sources as sources
 from deeptasks.errors import UserError
 from deeptasks.tasks.base import Task
@@ -309,21 +309,13 @@ def describe_data(cfg) -> dict[str, Any]:
 def bench(model: keras.Model, cfg, batches: int = 10) -> dict[str, Any]:
     """Throughput of the input pipeline, of a training step, of inference, and BM3D's
     speed on the same test image."""
-    iterator = iter(data.build_dataset(cfg, "train"))
-    # Warm up over one pass of the images: the first pass fills the cache.
-    for _ in range(
-        sources.images_per_pass(cfg) * cfg.data.patches_per_image // cfg.train.batch_size + 2
-    ):
-        next(iterator)
-    started = time.perf_counter()
-    for _ in range(batches):
-        x, y = next(iterator)
-    pipeline = batches * cfg.train.batch_size / (time.perf_counter() - started)
-    model.train_on_batch(x, y)  # trace once
-    started = time.perf_counter()
-    for _ in range(batches):
-        model.train_on_batch(x, y)
-    step = batches * cfg.train.batch_size / (time.perf_counter() - started)
+    throughput = training_throughput(
+        model,
+        data.build_dataset(cfg, "train"),
+        cfg.train.batch_size,
+        sources.batches_per_pass(cfg),
+        batches,
+    )
     clean, noisy, _ = next(data.test_triples(cfg))
     denoise_image(model, cfg, noisy[:64, :64])  # warm up
     started = time.perf_counter()
@@ -333,9 +325,7 @@ def bench(model: keras.Model, cfg, batches: int = 10) -> dict[str, Any]:
     baselines.denoise("bm3d", noisy, baselines.noise_level(noisy, cfg))
     bm3d = clean.shape[0] * clean.shape[1] / 1e6 / (time.perf_counter() - started)
     return {
-        "pipeline_patches_per_s": round(pipeline, 1),
-        "train_step_patches_per_s": round(step, 1),
-        "pipeline_headroom": round(pipeline / step, 2),
+        **throughput,
         "inference_mpix_per_s": round(infer, 4),
         "bm3d_mpix_per_s": round(bm3d, 4),
         "inference_image": list(clean.shape),

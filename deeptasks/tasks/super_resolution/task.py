@@ -14,7 +14,7 @@ from deeptasks.common.io import read_image, refuse_overwrite, to_uint8, write_im
 from deeptasks.common.metrics.image import psnr, psnr_y, ssim_y
 from deeptasks.common.plots import side_by_side
 from deeptasks.common.tiling import receptive_radius, tiled_apply
-from deeptasks.common.training import make_optimizer
+from deeptasks.common.training import make_optimizer, training_throughput
 from deeptasks.datasets import image_pipeline as ip
 from deeptasks.datasets import image_sources as sources
 from deeptasks.tasks.base import Task
@@ -156,22 +156,13 @@ def describe_data(cfg) -> dict[str, Any]:
 
 def bench(model: keras.Model, cfg, batches: int = 20) -> dict[str, float]:
     """Throughput of the input pipeline alone, of a training step, and of inference."""
-    train = data.build_dataset(cfg, "train")
-    iterator = iter(train)
-    # Warm up over one whole pass of the training images: the first pass decodes and
-    # rescales them into the cache, which training pays once, not per step.
-    per_pass = sources.images_per_pass(cfg)
-    for _ in range(per_pass * cfg.data.patches_per_image // cfg.train.batch_size + 2):
-        next(iterator)
-    started = time.perf_counter()
-    for _ in range(batches):
-        x, y = next(iterator)
-    pipeline = batches * cfg.train.batch_size / (time.perf_counter() - started)
-    model.train_on_batch(x, y)  # trace once
-    started = time.perf_counter()
-    for _ in range(batches):
-        model.train_on_batch(x, y)
-    step = batches * cfg.train.batch_size / (time.perf_counter() - started)
+    throughput = training_throughput(
+        model,
+        data.build_dataset(cfg, "train"),
+        cfg.train.batch_size,
+        sources.batches_per_pass(cfg),
+        batches,
+    )
     image = next(iter(sources.split_images(cfg, "test")))
     hr = ip.modcrop(ip.to_float(image), cfg.data.scale)
     low = ip.bicubic_downscale(hr, cfg.data.scale).numpy()
@@ -180,9 +171,7 @@ def bench(model: keras.Model, cfg, batches: int = 20) -> dict[str, float]:
     out = super_resolve(model, cfg, low)
     infer = out.shape[0] * out.shape[1] / 1e6 / (time.perf_counter() - started)
     return {
-        "pipeline_patches_per_s": round(pipeline, 1),
-        "train_step_patches_per_s": round(step, 1),
-        "pipeline_headroom": round(pipeline / step, 2),
+        **throughput,
         "inference_output_mpix_per_s": round(infer, 3),
         "inference_image": list(out.shape[:2]),
     }
