@@ -22,7 +22,7 @@ PREDICT_OPTIONS = ("sigma", "noise_scale")
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line instead of usage + message
-        raise UserError(f"{message} (see 'deeptasks {self.prog.split()[-1]} --help')")
+        raise UserError(f"{message} (see '{self.prog} --help')")
 
 
 def _add_config_args(parser: argparse.ArgumentParser) -> None:
@@ -66,6 +66,9 @@ def cmd_train(args) -> None:
     workdir = Path(args.workdir or f"runs/{cfg.task}-{cfg.model.name}-{cfg.preset}")
     print(f"training {cfg.task}/{cfg.model.name} (preset {cfg.preset}) in {workdir}", flush=True)
     _, metrics = train(task, cfg, workdir, force=args.force)
+    if not metrics["chief"]:
+        print(f"worker finished {metrics['epochs']} epochs; the chief writes {workdir}/")
+        return
     print(
         f"\ntest split ({metrics['data'].get('corpus', '?')}, "
         f"{metrics['data']['splits']['test']} images), trained {metrics['train_seconds']:.0f} s:"

@@ -50,8 +50,11 @@ class TrainConfig:
 class RuntimeConfig:
     """Where and how the computation runs."""
 
-    strategy: str = choice("auto", "auto", "default", "one_device", "mirrored")
+    strategy: str = choice(
+        "auto", "auto", "default", "one_device", "mirrored", "multi_worker", "tpu"
+    )
     devices: tuple[str, ...] = ()  # for "mirrored"/"one_device"; empty = all local GPUs
+    tpu: str = ""  # strategy "tpu": the TPU's name or grpc:// address ("" = local / TPU_NAME)
     mixed_precision: str = choice("float32", "float32", "mixed_float16", "mixed_bfloat16")
     jit_compile: bool = False
 

@@ -1,6 +1,9 @@
 import csv
+import json
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -10,7 +13,7 @@ import numpy as np
 import pytest
 
 import deeptasks
-from deeptasks.common.training import make_optimizer, prepare_workdir
+from deeptasks.common.training import load_run, make_optimizer, prepare_workdir
 from deeptasks.errors import UserError
 
 TASK = deeptasks.get_task("super_resolution")
@@ -89,12 +92,162 @@ def test_killed_run_resumes_and_finishes(tmp_path):
     first.send_signal(signal.SIGKILL)
     first.wait()
     done_before = len(history.read_text().splitlines()) - 1
-    assert (workdir / "backup").exists() and not (workdir / "metrics.json").exists()
+    assert not (workdir / "metrics.json").exists()
+    backed_up = json.loads((workdir / "backup" / "training_metadata.json").read_text())["epoch"]
+    assert 1 <= backed_up <= done_before
     second = subprocess.run(command, env=ENV, capture_output=True, text=True, timeout=300)
     assert second.returncode == 0, second.stderr[-2000:]
+    # It starts at the first epoch the backup does not hold, and runs only the rest.
+    started = re.findall(r"^Epoch (\d+)/5", second.stdout, re.M)
+    assert started == [str(e + 1) for e in range(backed_up, 5)]
     with open(history) as handle:
         epochs = [int(row["epoch"]) for row in csv.DictReader(handle)]
     assert epochs == list(range(5)) and done_before >= 2
     assert (workdir / "metrics.json").exists() and not (workdir / "backup").exists()
     model = keras.saving.load_model(workdir / "model.keras", safe_mode=True)
     assert model(np.zeros((1, 8, 8, 3), "float32")).shape == (1, 24, 24, 3)
+
+
+FIRST_STEP = """
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+import deeptasks
+from deeptasks.common.training import train
+task = deeptasks.get_task("super_resolution")
+one_step = ["train.epochs=1", "train.steps_per_epoch=1", "train.batch_size=8"]
+runs = [
+    ("single", ["runtime.strategy=default"]),
+    ("mirrored", ["runtime.strategy=mirrored", "runtime.devices=/cpu:0,/cpu:1"]),
+]
+for name, extra in runs:
+    cfg = task.config("smoke", one_step + extra)
+    _, metrics = train(task, cfg, r"{workdir}/" + name, verbose=0)
+    with open(r"{workdir}/" + name + "/history.csv") as handle:
+        print("LOSS", name, metrics["replicas"], handle.read().splitlines()[1].split(",")[1])
+"""
+
+
+def test_mirrored_first_step_loss_matches_single_device(tmp_path):
+    """Same global batch and seed: the loss of the first step (before any update) is the
+    same number on one device and mirrored over two, so nothing is counted twice."""
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_STEP.format(workdir=tmp_path)],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    losses = {}
+    for line in done.stdout.splitlines():
+        if line.startswith("LOSS"):
+            _, name, replicas, loss = line.split()
+            losses[name] = (int(replicas), float(loss))
+    assert losses["single"][0] == 1 and losses["mirrored"][0] == 2
+    assert losses["mirrored"][1] == pytest.approx(losses["single"][1], rel=1e-4)
+
+
+WORKER = """
+import deeptasks
+from deeptasks.common.training import train
+task = deeptasks.get_task("super_resolution")
+cfg = task.config("smoke", ["runtime.strategy=multi_worker"])
+_, metrics = train(task, cfg, r"{workdir}", verbose=0)
+print("DONE", metrics["chief"], metrics["replicas"], metrics["epochs"])
+"""
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    for sock in sockets:
+        sock.bind(("127.0.0.1", 0))
+    ports = [sock.getsockname()[1] for sock in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
+
+
+def test_multi_worker_two_local_processes(tmp_path):
+    workdir = tmp_path / "run"
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in _free_ports(2)]}
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER.format(workdir=workdir)],
+            env={
+                **ENV,
+                "TF_CONFIG": json.dumps(
+                    {"cluster": cluster, "task": {"type": "worker", "index": i}}
+                ),
+            },
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
+    try:
+        outputs = [worker.communicate(timeout=300) for worker in workers]
+    finally:
+        for worker in workers:
+            worker.kill()
+    for worker, (_, err) in zip(workers, outputs):
+        assert worker.returncode == 0, err[-2000:]
+    assert "DONE True 2 2" in outputs[0][0]
+    assert "DONE False 2 2" in outputs[1][0]
+    metrics = json.loads((workdir / "metrics.json").read_text())
+    assert metrics["replicas"] == 2 and metrics["test"]["model"]["psnr_y"] > 0
+    assert (workdir / "model.keras").exists()
+    assert not (workdir / "workers" / "1" / "metrics.json").exists()
+
+
+def test_multi_worker_without_tf_config_is_one_line(error_line, monkeypatch, tmp_path):
+    from deeptasks.cli import main
+
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    argv = ["train", "super_resolution", "--preset", "smoke", "--workdir", str(tmp_path / "r")]
+    assert main([*argv, "--set", "runtime.strategy=multi_worker"]) == 2
+    assert "TF_CONFIG" in error_line()
+    assert not (tmp_path / "r").exists()
+
+
+def test_mixed_bfloat16_trains_and_saves(tmp_path):
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "deeptasks",
+            "train",
+            "denoising",
+            "--preset",
+            "smoke",
+            "--set",
+            "runtime.mixed_precision=mixed_bfloat16",
+            "--workdir",
+            str(tmp_path / "run"),
+        ],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["mixed_precision"] == "mixed_bfloat16"
+    _, _, model = load_run(tmp_path / "run")  # loads with safe_mode=True
+    assert model.layers[1].dtype_policy.name == "mixed_bfloat16"
+    assert model.output.dtype == "float32"  # the loss and metrics stay float32
+    assert np.isfinite(metrics["test"]["model"]["psnr"])
+
+
+def test_resume_drops_unbacked_history_and_keeps_the_best_value(tmp_path):
+    from deeptasks.common.training import _callbacks
+
+    (tmp_path / "backup").mkdir()
+    (tmp_path / "backup" / "training_metadata.json").write_text('{"epoch": 2, "batch": 0}')
+    rows = ["epoch,loss,val_psnr_y", "0,1.0,20.0", "1,0.9,25.0", "2,0.8,26.0"]
+    (tmp_path / "history.csv").write_text("\n".join(rows) + "\n")
+    bookkeeping, _, checkpoint, *_ = _callbacks(tmp_path, ("val_psnr_y", "max"))
+    bookkeeping.on_train_begin()
+    assert (tmp_path / "history.csv").read_text().splitlines() == rows[:3]
+    assert checkpoint.best == 25.0

@@ -1,6 +1,10 @@
-"""Choosing the ``tf.distribute`` strategy a run uses, from ``cfg.runtime``."""
+"""Choosing the ``tf.distribute`` strategy a run uses, from ``cfg.runtime``, and the
+per-replica input helpers every task's ``build_dataset`` shares."""
 
 from __future__ import annotations
+
+import json
+import os
 
 import keras
 import tensorflow as tf
@@ -8,15 +12,34 @@ import tensorflow as tf
 from deeptasks.config import RuntimeConfig
 from deeptasks.errors import UserError
 
+TF_CONFIG_EXAMPLE = (
+    'TF_CONFIG=\'{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '
+    '"task": {"type": "worker", "index": 0}}\''
+)
+
+
+def _tpu_present() -> bool:
+    return bool(os.environ.get("TPU_NAME")) or bool(tf.config.list_physical_devices("TPU"))
+
 
 def make_strategy(runtime: RuntimeConfig) -> tf.distribute.Strategy:
-    """``auto``: Mirrored over all local GPUs when there are several, else the default.
+    """The strategy named by ``runtime.strategy``.
 
-    ``default``: the current (no-op) strategy; ``one_device``: the first listed device or
-    the first GPU/CPU; ``mirrored``: the listed devices, or every local GPU.
+    ``auto``: a TPU if one is attached, else Mirrored over all local GPUs when there are
+    several, else the default. ``default``: the current (no-op) strategy; ``one_device``:
+    the first listed device or the first GPU/CPU; ``mirrored``: the listed devices, or
+    every local GPU; ``multi_worker``: ``MultiWorkerMirroredStrategy`` over the cluster in
+    ``TF_CONFIG``; ``tpu``: ``TPUStrategy`` on ``runtime.tpu``.
+
+    ``multi_worker`` must be created before TensorFlow runs anything, so it is checked
+    first, before any device is listed.
     """
-    gpus = tf.config.list_logical_devices("GPU")
     name = runtime.strategy
+    if name == "multi_worker":
+        return _multi_worker()
+    if name == "tpu" or (name == "auto" and _tpu_present()):
+        return _tpu(runtime.tpu)
+    gpus = tf.config.list_logical_devices("GPU")
     if name == "auto":
         name = "mirrored" if len(gpus) > 1 else "default"
     if name == "default":
@@ -33,11 +56,111 @@ def make_strategy(runtime: RuntimeConfig) -> tf.distribute.Strategy:
     raise UserError(f"unknown runtime.strategy '{name}'")
 
 
+def _multi_worker() -> tf.distribute.Strategy:
+    raw = os.environ.get("TF_CONFIG", "")
+    try:
+        spec = json.loads(raw) if raw else {}
+        workers = spec["cluster"]["worker"]
+        spec["task"]["index"]
+    except (ValueError, KeyError, TypeError):
+        raise UserError(
+            "runtime.strategy=multi_worker needs TF_CONFIG naming the cluster and this "
+            f"worker, e.g. {TF_CONFIG_EXAMPLE}"
+        ) from None
+    if not isinstance(workers, list) or not workers:
+        raise UserError(f"TF_CONFIG lists no workers; e.g. {TF_CONFIG_EXAMPLE}")
+    from deeptasks.common.keras_compat import patch_scalar_log_reduction
+
+    patch_scalar_log_reduction()
+    try:
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    except RuntimeError as error:  # TensorFlow already started in this process
+        raise UserError(
+            f"runtime.strategy=multi_worker must be set up before TensorFlow runs ({error}); "
+            "start training in a fresh process"
+        ) from None
+
+
+def _tpu(address: str) -> tf.distribute.Strategy:
+    try:
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=address or None)
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+    except (ValueError, RuntimeError, tf.errors.OpError) as error:
+        raise UserError(
+            f"no TPU found ({str(error).splitlines()[0]}); set runtime.tpu to its name or "
+            "address, or use runtime.strategy=auto"
+        ) from None
+    return tf.distribute.TPUStrategy(resolver)
+
+
+def is_chief(strategy: tf.distribute.Strategy) -> bool:
+    """True for the one worker that writes a run's artifacts (always, on one machine)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return True
+    task_type, task_id = resolver.task_type, resolver.task_id
+    if task_type is None or task_type == "chief":
+        return True
+    has_chief = "chief" in resolver.cluster_spec().as_dict()
+    return task_type == "worker" and task_id == 0 and not has_chief
+
+
 def set_precision(runtime: RuntimeConfig) -> None:
-    """Set the global Keras dtype policy; float16 only makes sense on a GPU."""
+    """Set the global Keras dtype policy; float16 only makes sense on a GPU.
+
+    Models keep their outputs (and so losses, metrics and CTC) in float32.
+    """
     if runtime.mixed_precision == "mixed_float16" and not tf.config.list_logical_devices("GPU"):
         raise UserError(
             "runtime.mixed_precision=mixed_float16 needs a GPU; "
             "use mixed_bfloat16 or float32 on CPU"
         )
     keras.mixed_precision.set_global_policy(runtime.mixed_precision)
+
+
+def input_pipeline(batch_size: int, context: tf.distribute.InputContext | None):
+    """``(per-replica batch, number of input pipelines, this pipeline's id)``.
+
+    ``batch_size`` is the global batch of the config; under a strategy each replica gets
+    its share. Without a context (plain Keras ``fit``) it is one pipeline of the whole batch.
+    """
+    if context is None:
+        return batch_size, 1, 0
+    per_replica = context.get_per_replica_batch_size(batch_size)
+    return per_replica, context.num_input_pipelines, context.input_pipeline_id
+
+
+def evaluation_batches(
+    items: tf.data.Dataset, batch_size: int, context: tf.distribute.InputContext | None
+) -> tf.data.Dataset:
+    """Batches of a finite evaluation split (validation) under any strategy.
+
+    With one replica: plain batches of ``batch_size``. With several, two things break if
+    the split is simply sharded: Keras cannot reduce a step in which one replica got an
+    empty batch, and workers with unequal step counts wait forever in a collective. So
+    every input pipeline reads the whole split, once per local replica, one item per
+    replica per step: every worker runs the same number of steps, and since every
+    replica sees every item exactly once the mean over replicas is the split's mean.
+    """
+    replicas = 1 if context is None else context.num_replicas_in_sync
+    if replicas == 1:
+        return items.batch(batch_size)
+    return items.repeat(replicas // context.num_input_pipelines).batch(1)
+
+
+def training_batches(
+    stream: tf.data.Dataset, shuffle_buffer: int, batch: int, seed: int
+) -> tf.data.Dataset:
+    """Shuffled, batched, prefetched batches of an endless training stream.
+
+    The shuffle order is fixed by ``seed`` and is the same for every iterator over the
+    dataset: Keras opens an extra iterator to peek at one batch when the model lives in a
+    strategy scope, and a reshuffled second iterator would make a distributed run train
+    on different batches from the same run on one device.
+    """
+    return (
+        stream.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=False)
+        .batch(batch, drop_remainder=True)
+        .prefetch(tf.data.AUTOTUNE)
+    )

@@ -27,7 +27,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from deeptasks.common.distribute import make_strategy, set_precision
+from deeptasks.common import keras_compat
+from deeptasks.common.distribute import is_chief, make_strategy, set_precision
 from deeptasks.common.io import write_json
 from deeptasks.config import TaskConfig, TrainConfig, read_config_file, save_config
 from deeptasks.errors import UserError
@@ -106,33 +107,84 @@ def distributed_dataset(strategy: tf.distribute.Strategy, task, cfg: TaskConfig,
     )
 
 
+class _ResumeBookkeeping(keras.callbacks.Callback):
+    """Keeps ``history.csv`` and the best checkpoint right across a kill and resume.
+
+    Runs before ``BackupAndRestore`` restores the weights: history rows of epochs the
+    backup does not hold are dropped (those epochs run again and log again), and the best
+    checkpoint starts from the best value logged so far instead of from scratch, so a
+    resumed run cannot replace ``best.weights.h5`` with a worse epoch.
+    """
+
+    def __init__(self, workdir: Path, checkpoint: keras.callbacks.ModelCheckpoint):
+        super().__init__()
+        self.workdir, self.checkpoint = workdir, checkpoint
+
+    def on_train_begin(self, logs=None):
+        history = self.workdir / "history.csv"
+        if not history.exists():
+            return
+        meta = self.workdir / "backup" / "training_metadata.json"
+        done = json.loads(meta.read_text())["epoch"] if meta.exists() else 0
+        with open(history, newline="") as handle:
+            reader = csv.DictReader(handle)
+            fields, rows = reader.fieldnames or [], list(reader)
+        kept = [row for row in rows if int(row["epoch"]) < done]
+        if len(kept) != len(rows):
+            partial = history.with_suffix(".tmp")
+            with open(partial, "w", newline="") as handle:
+                writer = csv.DictWriter(handle, fieldnames=fields)
+                writer.writeheader()
+                writer.writerows(kept)
+            os.replace(partial, history)
+        monitor = self.checkpoint.monitor
+        values = [float(row[monitor]) for row in kept if row.get(monitor)]
+        if values:
+            self.checkpoint.best = max(values) if self.checkpoint.mode == "max" else min(values)
+
+
 def _callbacks(workdir: Path, monitor: tuple[str, str]) -> list[keras.callbacks.Callback]:
+    """The driver's callbacks. Epoch-end order matters for a kill: the history row and
+    the best checkpoint are written before the backup, so a kill between them reruns the
+    epoch (its row is then replaced) rather than losing its row."""
     (workdir / "checkpoints").mkdir(exist_ok=True)
+    checkpoint = keras.callbacks.ModelCheckpoint(
+        str(workdir / "checkpoints" / "best.weights.h5"),
+        monitor=monitor[0],
+        mode=monitor[1],
+        save_best_only=True,
+        save_weights_only=True,
+    )
     return [
-        keras.callbacks.BackupAndRestore(str(workdir / "backup")),
-        keras.callbacks.ModelCheckpoint(
-            str(workdir / "checkpoints" / "best.weights.h5"),
-            monitor=monitor[0],
-            mode=monitor[1],
-            save_best_only=True,
-            save_weights_only=True,
-        ),
-        keras.callbacks.TensorBoard(str(workdir / "tensorboard"), write_graph=False),
+        _ResumeBookkeeping(workdir, checkpoint),
         keras.callbacks.CSVLogger(str(workdir / "history.csv"), append=True),
+        checkpoint,
+        keras.callbacks.TensorBoard(str(workdir / "tensorboard"), write_graph=False),
         keras.callbacks.TerminateOnNaN(),
+        keras.callbacks.BackupAndRestore(str(workdir / "backup"), double_checkpoint=True),
     ]
 
 
 def train(task, cfg: TaskConfig, workdir: Path, force: bool = False, verbose: int | None = None):
     """Train ``cfg`` in ``workdir``, evaluate on the test split against the baseline, and
-    write every artifact. Returns ``(model, metrics)``."""
+    write every artifact. Returns ``(model, metrics)``.
+
+    Under ``multi_worker`` every worker trains; the chief writes the run directory, the
+    others keep their backups and checkpoints in ``workdir/workers/<index>/`` (needed to
+    resume) and return ``metrics`` without a ``test`` entry.
+    """
     workdir = Path(workdir)
-    resumed = prepare_workdir(workdir, cfg, force)
+    # The strategy comes first: a multi-worker strategy must exist before TF runs ops.
+    strategy = make_strategy(cfg.runtime)
+    chief = is_chief(strategy)
+    own_dir = workdir if chief else workdir / "workers" / str(strategy.cluster_resolver.task_id)
+    resumed = prepare_workdir(own_dir, cfg, force)
     keras.utils.set_random_seed(cfg.train.seed)
     set_precision(cfg.runtime)
-    strategy = make_strategy(cfg.runtime)
     with strategy.scope():
         model = task.build_model(cfg)
+        if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            keras_compat.build_before_fit(model, task.build_dataset(cfg, "train").element_spec)
     train_data = distributed_dataset(strategy, task, cfg, "train")
     val_data = distributed_dataset(strategy, task, cfg, "val")
     if verbose is None:
@@ -144,30 +196,34 @@ def train(task, cfg: TaskConfig, workdir: Path, force: bool = False, verbose: in
         steps_per_epoch=cfg.train.steps_per_epoch,
         validation_data=val_data,
         validation_steps=cfg.train.validation_steps or None,
-        callbacks=_callbacks(workdir, task.monitor_for(cfg)),
+        callbacks=_callbacks(own_dir, task.monitor_for(cfg)),
         verbose=verbose,
     )
     train_seconds = time.perf_counter() - started
     epochs_run = len(history.history.get("loss", []))
-    best = workdir / "checkpoints" / "best.weights.h5"
+    best = own_dir / "checkpoints" / "best.weights.h5"
     if best.exists():
         model.load_weights(str(best))
-    model.save(str(workdir / "model.keras"))
     metrics = {
         "task": cfg.task,
         "model_name": cfg.model.name,
         "preset": cfg.preset,
-        "test": task.evaluate(model, cfg),
-        "data": task.describe_data(cfg),
+        "chief": chief,
         "train_seconds": round(train_seconds, 2),
         "train_samples_per_second": round(
             epochs_run * cfg.train.steps_per_epoch * cfg.train.batch_size / train_seconds, 2
         ),
-        "epochs": _epochs_logged(workdir),
+        "epochs": _epochs_logged(own_dir),
         "resumed": resumed,
         "replicas": strategy.num_replicas_in_sync,
+        "mixed_precision": cfg.runtime.mixed_precision,
         "machine": machine_summary(),
     }
+    if not chief:
+        return model, metrics
+    model.save(str(workdir / "model.keras"))
+    metrics["test"] = task.evaluate(model, cfg)
+    metrics["data"] = task.describe_data(cfg)
     metrics["samples"] = [
         str(p.relative_to(workdir)) for p in task.write_samples(model, cfg, workdir / "samples")
     ]

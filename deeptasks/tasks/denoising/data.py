@@ -17,6 +17,11 @@ from collections.abc import Iterator
 import numpy as np
 import tensorflow as tf
 
+from deeptasks.common.distribute import (
+    evaluation_batches,
+    input_pipeline,
+    training_batches,
+)
 from deeptasks.datasets import image_pipeline as ip
 from deeptasks.datasets import noise
 from deeptasks.datasets.image_sources import cached_training_images, split_images
@@ -111,10 +116,7 @@ def test_triples(cfg) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
 def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | None = None):
     """``tf.data.Dataset`` of ``(noisy, target)`` float32 pairs for one split."""
     check(cfg)
-    batch, pipelines, pipeline_id = cfg.train.batch_size, 1, 0
-    if input_context is not None:
-        batch = input_context.get_per_replica_batch_size(batch)
-        pipelines, pipeline_id = input_context.num_input_pipelines, input_context.input_pipeline_id
+    batch, pipelines, pipeline_id = input_pipeline(cfg.train.batch_size, input_context)
     color, size = cfg.data.color, cfg.data.patch_size
     if split == "train":
         seed = cfg.train.seed + 7919 * pipeline_id  # each pipeline draws its own patches
@@ -131,11 +133,7 @@ def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | N
             lambda patch, patch_seed: _noisy_pair(cfg, patch, patch_seed, training=True),
             num_parallel_calls=AUTOTUNE,
         )
-        return (
-            noisy.shuffle(cfg.data.shuffle_buffer, seed=cfg.train.seed + pipeline_id)
-            .batch(batch, drop_remainder=True)
-            .prefetch(AUTOTUNE)
-        )
+        return training_batches(noisy, cfg.data.shuffle_buffer, batch, cfg.train.seed + pipeline_id)
     if split == "val":
         crops = (
             split_images(cfg, "val")
@@ -154,13 +152,7 @@ def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | N
             lambda crop, crop_seed: _noisy_pair(cfg, crop, crop_seed),
             num_parallel_calls=AUTOTUNE,
         )
-        pairs = pairs.shard(pipelines, pipeline_id) if pipelines > 1 else pairs
-        replicas = input_context.num_replicas_in_sync // pipelines if input_context else 1
-        if replicas > 1:
-            # Keras cannot reduce a step in which some replicas get an empty batch: give
-            # each replica one crop per step and every crop once per replica (same mean).
-            pairs, batch = pairs.repeat(replicas), 1
-        return pairs.batch(batch).cache().prefetch(AUTOTUNE)
+        return evaluation_batches(pairs, batch, input_context).cache().prefetch(AUTOTUNE)
     if split == "test":
         pairs = ip.element_seeds(clean_test_images(cfg), cfg.data.test_seed).map(
             lambda clean, image_seed: _noisy_pair(cfg, clean, image_seed),

@@ -11,6 +11,11 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from deeptasks.common.distribute import (
+    evaluation_batches,
+    input_pipeline,
+    training_batches,
+)
 from deeptasks.datasets import image_pipeline as ip
 from deeptasks.datasets.image_sources import cached_training_images, split_images
 from deeptasks.errors import UserError
@@ -64,19 +69,11 @@ def _train_pairs(cfg, images: tf.data.Dataset, seed: int) -> tf.data.Dataset:
 
 def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | None = None):
     """``tf.data.Dataset`` of ``(input, hr)`` float32 pairs in [0, 1] for one split."""
-    batch = cfg.train.batch_size
-    pipelines, pipeline_id = 1, 0
-    if input_context is not None:
-        batch = input_context.get_per_replica_batch_size(batch)
-        pipelines, pipeline_id = input_context.num_input_pipelines, input_context.input_pipeline_id
+    batch, pipelines, pipeline_id = input_pipeline(cfg.train.batch_size, input_context)
     if split == "train":
         # Each input pipeline draws its own random patches from every training image.
         pairs = _train_pairs(cfg, cached_training_images(cfg), cfg.train.seed + 7919 * pipeline_id)
-        return (
-            pairs.shuffle(cfg.data.shuffle_buffer, seed=cfg.train.seed + pipeline_id)
-            .batch(batch, drop_remainder=True)
-            .prefetch(AUTOTUNE)
-        )
+        return training_batches(pairs, cfg.data.shuffle_buffer, batch, cfg.train.seed + pipeline_id)
     images = split_images(cfg, split).map(ip.to_float, num_parallel_calls=AUTOTUNE)
     scale, upsampled = cfg.data.scale, upsampled_input(cfg)
     if split == "val":
@@ -85,16 +82,10 @@ def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | N
             lambda image: ip.grid_crops(image, size, cfg.data.val_patches_per_image),
             num_parallel_calls=AUTOTUNE,
         ).unbatch()
-        crops = crops.shard(pipelines, pipeline_id) if pipelines > 1 else crops
-        replicas = input_context.num_replicas_in_sync // pipelines if input_context else 1
-        if replicas > 1:
-            # Keras cannot reduce a step in which some replicas get an empty batch: give
-            # each replica one crop per step and every crop once per replica (same mean).
-            crops, batch = crops.repeat(replicas), 1
         pairs = crops.map(
             lambda hr: (degrade(hr, scale, upsampled), hr), num_parallel_calls=AUTOTUNE
         )
-        return pairs.batch(batch).cache().prefetch(AUTOTUNE)
+        return evaluation_batches(pairs, batch, input_context).cache().prefetch(AUTOTUNE)
     if split == "test":
         whole = images.map(lambda image: ip.modcrop(image, scale), num_parallel_calls=AUTOTUNE)
         whole = whole.shard(pipelines, pipeline_id) if pipelines > 1 else whole

@@ -7,7 +7,8 @@ Two input conventions (``ModelSpec.extra["input"]``):
 * ``"lr"``: the model takes the low-resolution image and learns the upscaling
   (ESPCN, EDSR); one model per scale.
 
-Every model maps [0, 1] RGB to [0, 1] RGB and accepts any image size.
+Every model maps [0, 1] RGB to [0, 1] RGB and accepts any image size. The output layer
+is float32 under a mixed-precision policy, so the loss and metrics are computed in float32.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def srcnn(cfg: TaskConfig) -> keras.Model:
     inputs = _input()
     x = keras.layers.Conv2D(n1, 9, padding="same", activation="relu", name="extract")(inputs)
     x = keras.layers.Conv2D(n1 // 2, 1, padding="same", activation="relu", name="map")(x)
-    outputs = keras.layers.Conv2D(3, 5, padding="same", name="reconstruct")(x)
+    outputs = keras.layers.Conv2D(3, 5, padding="same", name="reconstruct", dtype="float32")(x)
     return keras.Model(inputs, outputs, name="srcnn")
 
 
@@ -51,7 +52,7 @@ def vdsr(cfg: TaskConfig) -> keras.Model:
             kernel_initializer="he_normal",
         )(x)
     residual = keras.layers.Conv2D(3, 3, padding="same", name="residual")(x)
-    outputs = keras.layers.Add(name="global_residual")([inputs, residual])
+    outputs = keras.layers.Add(name="global_residual", dtype="float32")([inputs, residual])
     return keras.Model(inputs, outputs, name="vdsr")
 
 
@@ -62,7 +63,8 @@ def espcn(cfg: TaskConfig) -> keras.Model:
     inputs = _input()
     x = keras.layers.Conv2D(filters, 5, padding="same", activation="tanh", name="conv1")(inputs)
     x = keras.layers.Conv2D(filters // 2, 3, padding="same", activation="tanh", name="conv2")(x)
-    outputs = subpixel_upsampler(x, 3, scale, name="subpixel")
+    x = subpixel_upsampler(x, 3, scale, name="subpixel")
+    outputs = keras.layers.Activation("linear", name="output", dtype="float32")(x)
     return keras.Model(inputs, outputs, name="espcn")
 
 
@@ -81,7 +83,7 @@ def edsr(cfg: TaskConfig) -> keras.Model:
     x = keras.layers.Add(name="global_skip")([head, x])
     x = subpixel_upsampler(x, filters, scale, name="upsample")
     x = keras.layers.Conv2D(3, 3, padding="same", name="tail")(x)
-    outputs = keras.layers.Rescaling(1.0, offset=0.5, name="uncentre")(x)
+    outputs = keras.layers.Rescaling(1.0, offset=0.5, name="uncentre", dtype="float32")(x)
     return keras.Model(inputs, outputs, name="edsr")
 
 
