@@ -141,14 +141,18 @@ def cmd_export(args) -> None:
 
 
 def cmd_bench(args) -> None:
-    from deeptasks.common.training import load_run
+    from deeptasks.common.training import load_run, scaling
 
     task, cfg = _resolve(args)
-    if args.workdir:
-        task, cfg, model = load_run(Path(args.workdir))
+    if args.strategy:  # before any model: the strategy must set up devices first
+        cfg.runtime.strategy = args.strategy
+        runs = [scaling(task, cfg) for _ in range(args.repeats)]
     else:
-        model = task.build_model(cfg)
-    runs = [task.bench(model, cfg) for _ in range(args.repeats)]
+        if args.workdir:
+            task, cfg, model = load_run(Path(args.workdir))
+        else:
+            model = task.build_model(cfg)
+        runs = [task.bench(model, cfg) for _ in range(args.repeats)]
     print(f"bench {cfg.task}/{cfg.model.name} preset {cfg.preset}: median of {args.repeats} runs")
     for key in runs[0]:
         values = [run[key] for run in runs]
@@ -198,6 +202,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_args(p)
     p.add_argument("--workdir", help="bench a trained run instead of a fresh model")
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument(
+        "--strategy",
+        choices=("default", "one_device", "mirrored", "multi_worker", "tpu"),
+        help="measure training samples/s per replica under this strategy and the "
+        "scaling efficiency against one replica (devices: --set runtime.devices=...)",
+    )
     p.set_defaults(func=cmd_bench)
     return parser
 

@@ -251,3 +251,35 @@ def test_resume_drops_unbacked_history_and_keeps_the_best_value(tmp_path):
     bookkeeping.on_train_begin()
     assert (tmp_path / "history.csv").read_text().splitlines() == rows[:3]
     assert checkpoint.best == 25.0
+
+
+def test_bench_scaling_on_two_logical_cpus():
+    """`bench --strategy mirrored` over two logical CPUs (they share the same cores, so
+    two replicas cannot be faster than one: efficiency well below 1)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "deeptasks",
+            "bench",
+            "super_resolution",
+            "--preset",
+            "smoke",
+            "--strategy",
+            "mirrored",
+            "--set",
+            "runtime.devices=/cpu:0,/cpu:1",
+            "--repeats",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    values = dict(line.split() for line in done.stdout.splitlines() if line.startswith("  "))
+    assert values["replicas"] == "2"
+    per_replica, total = float(values["samples_per_s_per_replica"]), float(values["samples_per_s"])
+    assert per_replica == pytest.approx(total / 2, rel=0.01)
+    assert 0.1 < float(values["scaling_efficiency"]) < 0.9

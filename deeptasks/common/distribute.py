@@ -39,6 +39,7 @@ def make_strategy(runtime: RuntimeConfig) -> tf.distribute.Strategy:
         return _multi_worker()
     if name == "tpu" or (name == "auto" and _tpu_present()):
         return _tpu(runtime.tpu)
+    _split_cpu(runtime.devices)
     gpus = tf.config.list_logical_devices("GPU")
     if name == "auto":
         name = "mirrored" if len(gpus) > 1 else "default"
@@ -54,6 +55,26 @@ def make_strategy(runtime: RuntimeConfig) -> tf.distribute.Strategy:
             devices = ["/cpu:0"]
         return tf.distribute.MirroredStrategy(devices)
     raise UserError(f"unknown runtime.strategy '{name}'")
+
+
+def _split_cpu(devices: tuple[str, ...]) -> None:
+    """Listed devices ``/cpu:1``, ``/cpu:2``...: split the CPU into that many logical
+    devices, so Mirrored can be tried (and tested) on a machine without GPUs."""
+    indices = [int(d.rsplit(":", 1)[1]) for d in devices if d.lower().startswith("/cpu:")]
+    wanted = max(indices, default=0) + 1
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    # (listing logical devices would start the runtime and fix their number)
+    if wanted <= len(tf.config.get_logical_device_configuration(cpu) or [None]):
+        return
+    try:
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration()] * wanted
+        )
+    except RuntimeError:
+        raise UserError(
+            f"runtime.devices names /cpu:{wanted - 1} but TensorFlow has already started "
+            "with fewer CPU devices; set the devices before anything else runs"
+        ) from None
 
 
 def _multi_worker() -> tf.distribute.Strategy:

@@ -12,6 +12,7 @@ A run killed mid-way and started again with the same command resumes from ``back
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 import os
@@ -229,6 +230,54 @@ def train(task, cfg: TaskConfig, workdir: Path, force: bool = False, verbose: in
     ]
     write_json(workdir / "metrics.json", metrics)
     return model, metrics
+
+
+class _EpochTimer(keras.callbacks.Callback):
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds = time.perf_counter() - self.started
+
+
+def fit_throughput(task, cfg: TaskConfig, steps: int) -> float:
+    """Training samples/s of ``cfg`` under its ``runtime`` strategy, through ``fit`` and
+    the distributed input pipeline: one untimed epoch of ``steps`` (tracing, pipeline
+    warm-up), then one timed."""
+    strategy = make_strategy(cfg.runtime)
+    keras.utils.set_random_seed(cfg.train.seed)
+    set_precision(cfg.runtime)
+    with strategy.scope():
+        model = task.build_model(cfg)
+        if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            keras_compat.build_before_fit(model, task.build_dataset(cfg, "train").element_spec)
+    timer = _EpochTimer()
+    model.fit(
+        distributed_dataset(strategy, task, cfg, "train"),
+        epochs=2,
+        steps_per_epoch=steps,
+        callbacks=[timer],
+        verbose=0,
+    )
+    return steps * cfg.train.batch_size / timer.seconds
+
+
+def scaling(task, cfg: TaskConfig, steps: int = 20) -> dict[str, Any]:
+    """Samples/s per replica under ``cfg.runtime`` and the scaling efficiency against
+    one replica with the same per-replica batch (weak scaling: 1.0 = linear)."""
+    replicas = make_strategy(cfg.runtime).num_replicas_in_sync
+    many = fit_throughput(task, cfg, steps)
+    single = copy.deepcopy(cfg)
+    single.runtime.strategy, single.runtime.devices = "default", ()
+    single.train.batch_size = max(cfg.train.batch_size // replicas, 1)
+    one = fit_throughput(task, single, steps)
+    return {
+        "replicas": replicas,
+        "samples_per_s": round(many, 1),
+        "samples_per_s_per_replica": round(many / replicas, 1),
+        "one_replica_samples_per_s": round(one, 1),
+        "scaling_efficiency": round(many / (replicas * one), 3),
+    }
 
 
 def training_throughput(
