@@ -45,9 +45,8 @@ def main() -> None:
     speeds: dict[str, list[float]] = {name: [] for name in settings}
     for _ in range(args.repeats):
         for name, overrides in settings.items():
-            speeds[name].append(
-                fit_throughput(task, task.config(args.preset, overrides), args.steps)
-            )
+            samples_per_s, _ = fit_throughput(task, task.config(args.preset, overrides), args.steps)
+            speeds[name].append(samples_per_s)
     base = statistics.median(speeds["float32"])
     rows = [
         (

@@ -180,12 +180,7 @@ def train(task, cfg: TaskConfig, workdir: Path, force: bool = False, verbose: in
     chief = is_chief(strategy)
     own_dir = workdir if chief else workdir / "workers" / str(strategy.cluster_resolver.task_id)
     resumed = prepare_workdir(own_dir, cfg, force)
-    keras.utils.set_random_seed(cfg.train.seed)
-    set_precision(cfg.runtime)
-    with strategy.scope():
-        model = task.build_model(cfg)
-        if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
-            keras_compat.build_before_fit(model, task.build_dataset(cfg, "train").element_spec)
+    model = _model_in_scope(task, cfg, strategy)
     train_data = distributed_dataset(strategy, task, cfg, "train")
     val_data = distributed_dataset(strategy, task, cfg, "val")
     if verbose is None:
@@ -232,6 +227,18 @@ def train(task, cfg: TaskConfig, workdir: Path, force: bool = False, verbose: in
     return model, metrics
 
 
+def _model_in_scope(task, cfg: TaskConfig, strategy: tf.distribute.Strategy) -> keras.Model:
+    """The task's compiled model, seeded, in the config's precision, built in the
+    strategy's scope (and built before ``fit`` where Keras needs that, see keras_compat)."""
+    keras.utils.set_random_seed(cfg.train.seed)
+    set_precision(cfg.runtime)
+    with strategy.scope():
+        model = task.build_model(cfg)
+        if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            keras_compat.build_before_fit(model, task.build_dataset(cfg, "train").element_spec)
+    return model
+
+
 class _EpochTimer(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self.started = time.perf_counter()
@@ -240,17 +247,12 @@ class _EpochTimer(keras.callbacks.Callback):
         self.seconds = time.perf_counter() - self.started
 
 
-def fit_throughput(task, cfg: TaskConfig, steps: int) -> float:
+def fit_throughput(task, cfg: TaskConfig, steps: int) -> tuple[float, int]:
     """Training samples/s of ``cfg`` under its ``runtime`` strategy, through ``fit`` and
     the distributed input pipeline: one untimed epoch of ``steps`` (tracing, pipeline
-    warm-up), then one timed."""
+    warm-up), then one timed. Also the number of replicas it ran on."""
     strategy = make_strategy(cfg.runtime)
-    keras.utils.set_random_seed(cfg.train.seed)
-    set_precision(cfg.runtime)
-    with strategy.scope():
-        model = task.build_model(cfg)
-        if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
-            keras_compat.build_before_fit(model, task.build_dataset(cfg, "train").element_spec)
+    model = _model_in_scope(task, cfg, strategy)
     timer = _EpochTimer()
     model.fit(
         distributed_dataset(strategy, task, cfg, "train"),
@@ -259,18 +261,17 @@ def fit_throughput(task, cfg: TaskConfig, steps: int) -> float:
         callbacks=[timer],
         verbose=0,
     )
-    return steps * cfg.train.batch_size / timer.seconds
+    return steps * cfg.train.batch_size / timer.seconds, strategy.num_replicas_in_sync
 
 
 def scaling(task, cfg: TaskConfig, steps: int = 20) -> dict[str, Any]:
     """Samples/s per replica under ``cfg.runtime`` and the scaling efficiency against
     one replica with the same per-replica batch (weak scaling: 1.0 = linear)."""
-    replicas = make_strategy(cfg.runtime).num_replicas_in_sync
-    many = fit_throughput(task, cfg, steps)
+    many, replicas = fit_throughput(task, cfg, steps)
     single = copy.deepcopy(cfg)
     single.runtime.strategy, single.runtime.devices = "default", ()
     single.train.batch_size = max(cfg.train.batch_size // replicas, 1)
-    one = fit_throughput(task, single, steps)
+    one, _ = fit_throughput(task, single, steps)
     return {
         "replicas": replicas,
         "samples_per_s": round(many, 1),
