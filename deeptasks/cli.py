@@ -17,7 +17,7 @@ from deeptasks.errors import UserError
 
 EXIT_USER_ERROR = 2
 # Task-specific predict options; a task lists those it takes in Task.predict_options.
-PREDICT_OPTIONS = ("sigma", "noise_scale")
+PREDICT_OPTIONS = ("sigma", "noise_scale", "score_threshold")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -190,6 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--noise-scale",
         type=float,
         help="denoising (CBDNet): scale the estimated noise map (>1 smoother, <1 sharper)",
+    )
+    p.add_argument(
+        "--score-threshold",
+        type=float,
+        help="detection: draw and list detections scoring at least this (default 0.3)",
     )
     p.set_defaults(func=cmd_predict)
     p = sub.add_parser("export", help="export a trained model")

@@ -76,3 +76,78 @@ class NoiseMapLoss(keras.losses.Loss):
             "asymmetric_weight": self.asymmetric_weight,
             "tv_weight": self.tv_weight,
         }
+
+
+@keras.saving.register_keras_serializable(package="deeptasks")
+class YoloGridLoss(keras.losses.Loss):
+    """YOLO v1's sum-squared loss on an ``S x S`` grid.
+
+    ``y_pred`` is the raw ``[N, S, S, B*5 + C]`` output (per box: confidence, centre y, x
+    in the cell, sqrt height, sqrt width - all through a sigmoid here - then the class
+    logits); ``y_true`` is ``[N, S, S, 5 + C]`` (objectness, centre offset, sqrt size,
+    one-hot class; see ``detection.data.grid_targets``). Of a cell's B boxes, the one
+    with the highest IoU with the cell's object is "responsible" for it:
+
+        lambda_coord * sum_resp [(y - y^)^2 + (x - x^)^2
+                                 + (sqrt h - sqrt h^)^2 + (sqrt w - sqrt w^)^2]
+        + sum_resp (C - IoU)^2 + lambda_noobj * sum_not_resp C^2
+        + sum_cells_with_object sum_c (p(c) - p^(c))^2
+
+    Args:
+        boxes_per_cell: B.
+        coord_weight: lambda_coord (the paper: 5).
+        noobj_weight: lambda_noobj (the paper: 0.5).
+
+    Reference:
+        Redmon et al., "You Only Look Once: Unified, Real-Time Object Detection", CVPR 2016.
+    """
+
+    def __init__(self, boxes_per_cell=2, coord_weight=5.0, noobj_weight=0.5, **kwargs):
+        super().__init__(**kwargs)
+        self.boxes_per_cell = boxes_per_cell
+        self.coord_weight = coord_weight
+        self.noobj_weight = noobj_weight
+
+    def call(self, y_true, y_pred):
+        from deeptasks.common.boxes import iou
+
+        boxes = self.boxes_per_cell
+        shape = ops.shape(y_pred)
+        pred_boxes = ops.sigmoid(ops.reshape(y_pred[..., : boxes * 5], (*shape[:3], boxes, 5)))
+        class_prob = ops.softmax(y_pred[..., boxes * 5 :], axis=-1)
+        has_object = y_true[..., 0]
+        true_geometry = y_true[..., 1:5]
+        # Boxes in cell units (offsets) with sizes relative to the image: the IoU that
+        # picks the responsible box needs only consistent units within a cell.
+        grid = ops.cast(shape[1], "float32")
+
+        def corners(geometry):
+            centre = geometry[..., 0:2] / grid
+            size = ops.square(geometry[..., 2:4])
+            return ops.concatenate([centre - size / 2, centre + size / 2], axis=-1)
+
+        overlap = iou(corners(pred_boxes[..., 1:5]), corners(true_geometry)[..., None, :])[..., 0]
+        responsible = ops.one_hot(ops.argmax(overlap, axis=-1), boxes) * has_object[..., None]
+        geometry_error = ops.sum(
+            ops.square(pred_boxes[..., 1:5] - true_geometry[..., None, :]), axis=-1
+        )
+        confidence = pred_boxes[..., 0]
+        coord = self.coord_weight * ops.sum(responsible * geometry_error, axis=(1, 2, 3))
+        obj = ops.sum(
+            responsible * ops.square(confidence - ops.stop_gradient(overlap)), axis=(1, 2, 3)
+        )
+        noobj = self.noobj_weight * ops.sum(
+            (1 - responsible) * ops.square(confidence), axis=(1, 2, 3)
+        )
+        classes = ops.sum(
+            has_object[..., None] * ops.square(class_prob - y_true[..., 5:]), axis=(1, 2, 3)
+        )
+        return coord + obj + noobj + classes
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "boxes_per_cell": self.boxes_per_cell,
+            "coord_weight": self.coord_weight,
+            "noobj_weight": self.noobj_weight,
+        }

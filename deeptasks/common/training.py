@@ -51,8 +51,10 @@ ARTIFACTS = (
 )
 
 
-def make_optimizer(train: TrainConfig) -> keras.optimizers.Optimizer:
-    """Adam with the configured schedule and optional gradient clipping."""
+def make_optimizer(
+    train: TrainConfig, optimizer_class: type = keras.optimizers.Adam
+) -> keras.optimizers.Optimizer:
+    """Adam (or an Adam subclass) with the configured schedule and gradient clipping."""
     total = max(train.epochs * train.steps_per_epoch, 1)
     rate: Any = train.learning_rate
     if train.lr_schedule == "cosine":
@@ -63,7 +65,7 @@ def make_optimizer(train: TrainConfig) -> keras.optimizers.Optimizer:
             [b * train.steps_per_epoch for b in boundaries],
             [train.learning_rate * 0.5**i for i in range(len(boundaries) + 1)],
         )
-    return keras.optimizers.Adam(rate, clipnorm=train.clipnorm or None)
+    return optimizer_class(rate, clipnorm=train.clipnorm or None)
 
 
 def prepare_workdir(workdir: Path, cfg: TaskConfig, force: bool) -> bool:
@@ -192,7 +194,7 @@ def train(task, cfg: TaskConfig, workdir: Path, force: bool = False, verbose: in
         steps_per_epoch=cfg.train.steps_per_epoch,
         validation_data=val_data,
         validation_steps=cfg.train.validation_steps or None,
-        callbacks=_callbacks(own_dir, task.monitor_for(cfg)),
+        callbacks=_callbacks(own_dir, task.monitor_for(cfg)) + task.extra_callbacks(cfg),
         verbose=verbose,
     )
     train_seconds = time.perf_counter() - started

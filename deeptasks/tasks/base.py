@@ -46,6 +46,8 @@ class Task:
             run on every config a preset and overrides make, before anything is written.
         predict_options: names of extra keyword options ``predict`` takes (CLI flags, e.g.
             ``"sigma"`` -> ``--sigma``).
+        callbacks: ``(cfg) -> [keras.callbacks.Callback]`` the driver adds to its own
+            (e.g. a fine-tuning schedule).
     """
 
     name: str
@@ -62,6 +64,7 @@ class Task:
     monitor: tuple[str, str] | Callable[..., tuple[str, str]] = ("val_loss", "min")
     check: Callable[..., None] | None = None
     predict_options: tuple[str, ...] = ()
+    callbacks: Callable[..., list] | None = None
 
     def __post_init__(self) -> None:
         registry.register("task", self.name, self)
@@ -93,6 +96,9 @@ class Task:
         model = self.model_spec(cfg).build(cfg)
         self.compile_model(model, cfg)
         return model
+
+    def extra_callbacks(self, cfg: TaskConfig) -> list:
+        return self.callbacks(cfg) if self.callbacks is not None else []
 
     def monitor_for(self, cfg: TaskConfig) -> tuple[str, str]:
         return self.monitor(cfg) if callable(self.monitor) else self.monitor

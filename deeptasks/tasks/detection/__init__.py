@@ -1,0 +1,3 @@
+from deeptasks.tasks.detection.task import TASK
+
+__all__ = ["TASK"]

@@ -1,0 +1,288 @@
+"""Detection datasets: images with boxes from the scenes corpus, a COCO folder or tfds.
+
+Every source first gives examples ``(image uint8 [H, W, 3], boxes [n, 4], labels [n])``
+with corner boxes ``(y0, x0, y1, x1)`` in pixels; they are then letterboxed to the model's
+square input (aspect kept, padded at the bottom and right), normalised, and paired with
+the model's target:
+
+* RetinaNet: ``{"boxes": [max_boxes, 4], "labels": [max_boxes]}`` padded with -1 (what
+  keras-hub's ``RetinaNetObjectDetector`` takes);
+* YOLO: the ``[S, S, 5 + C]`` grid target (see :func:`grid_targets`).
+
+Training scenes are drawn fresh for every step; validation and test scenes are fixed by
+``data.scene_seed``.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from deeptasks.common.distribute import evaluation_batches, input_pipeline, training_batches
+from deeptasks.datasets import scenes
+from deeptasks.errors import UserError
+
+AUTOTUNE = tf.data.AUTOTUNE
+SCENE_SOURCES = ("auto", "stamps", "shapes")
+TFDS_NAMES = {"voc": "voc/2007", "coco2017": "coco/2017"}
+TFDS_SPLITS = {
+    "voc": {"train": "train", "val": "validation", "test": "test"},
+    "coco2017": {"train": "train", "val": "validation[:50%]", "test": "validation[50%:]"},
+}
+# ImageNet statistics: what keras-hub's pretrained image encoders expect after 1/255.
+MEAN = np.array([0.485, 0.456, 0.406], np.float32)
+STD = np.array([0.229, 0.224, 0.225], np.float32)
+
+
+def check(cfg) -> None:
+    data = cfg.data
+    if data.source == "coco" and not (data.coco_json and data.image_dir):
+        raise UserError("data.source=coco needs data.coco_json=FILE and data.image_dir=FOLDER")
+    if data.image_size < 32 or data.image_size % 32:
+        raise UserError(f"data.image_size must be a multiple of 32 (>= 32); got {data.image_size}")
+    if data.max_boxes < 1:
+        raise UserError(f"data.max_boxes must be >= 1; got {data.max_boxes}")
+
+
+def normalise(images) -> Any:
+    """uint8 (or 0-255 float) images -> the model's input scale."""
+    return (tf.cast(images, tf.float32) / 255.0 - MEAN) / STD
+
+
+# --- sources --------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _coco_file(path: str, image_dir: str) -> tuple[list[str], list[dict]]:
+    """``(class names, [{"file", "boxes", "labels"}])`` of a COCO-format annotation file."""
+    try:
+        coco = json.loads(Path(path).read_text())
+        categories = sorted(coco["categories"], key=lambda c: c["id"])
+        index = {c["id"]: i for i, c in enumerate(categories)}
+        records = {
+            image["id"]: {
+                "file": str(Path(image_dir) / image["file_name"]),
+                "boxes": [],
+                "labels": [],
+            }
+            for image in coco["images"]
+        }
+        for note in coco["annotations"]:
+            if note.get("iscrowd"):
+                continue
+            x, y, w, h = note["bbox"]
+            records[note["image_id"]]["boxes"].append([y, x, y + h, x + w])
+            records[note["image_id"]]["labels"].append(index[note["category_id"]])
+    except FileNotFoundError:
+        raise UserError(f"COCO annotation file not found: {path}") from None
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise UserError(
+            f"{path} is not a COCO detection file ({type(err).__name__}: {err})"
+        ) from None
+    if not records:
+        raise UserError(f"{path} lists no images")
+    missing = [r["file"] for r in records.values() if not Path(r["file"]).is_file()]
+    if missing:
+        raise UserError(
+            f"{len(missing)} images of {path} are missing, e.g. {missing[0]}; check data.image_dir"
+        )
+    return [c["name"] for c in categories], [records[k] for k in sorted(records)]
+
+
+def _coco_split(cfg, split: str) -> list[dict]:
+    """A user's COCO images split by sorted image id: every 10th to test, the 5th of each
+    ten to validation, the rest to training."""
+    _, records = _coco_file(cfg.data.coco_json, cfg.data.image_dir)
+    wanted = {"test": (0,), "val": (5,)}.get(split)
+    return [
+        r for i, r in enumerate(records) if (i % 10 in wanted if wanted else i % 10 not in (0, 5))
+    ]
+
+
+def class_names(cfg) -> list[str]:
+    source = cfg.data.source
+    if source in SCENE_SOURCES:
+        return list(scenes.corpus_info(source)["classes"])
+    if source == "coco":
+        return _coco_file(cfg.data.coco_json, cfg.data.image_dir)[0]
+    return _tfds_builder(cfg).info.features["objects"]["label"].names
+
+
+def _tfds_builder(cfg):
+    import tensorflow_datasets as tfds
+
+    try:
+        return tfds.builder(TFDS_NAMES[cfg.data.source], data_dir=cfg.data.tfds_data_dir or None)
+    except Exception as err:  # tfds raises many types for "not downloaded / offline"
+        raise UserError(
+            f"{TFDS_NAMES[cfg.data.source]} is not available through tfds ({type(err).__name__}); "
+            "it needs internet the first time, or set data.tfds_data_dir to a prepared copy"
+        ) from None
+
+
+def _scene_examples(cfg, split: str, indices: tf.data.Dataset) -> tf.data.Dataset:
+    source = scenes.scene_source(cfg.data.source, split, cfg.data.scene_seed)
+
+    def render(index):
+        scene = source.render(int(index))
+        return scene.image, scene.boxes, scene.labels
+
+    def element(index):
+        image, boxes, labels = tf.numpy_function(
+            render, [index], [tf.uint8, tf.float32, tf.int32], stateful=False
+        )
+        size = source.difficulty.size
+        return tf.ensure_shape(image, [size, size, 3]), tf.reshape(boxes, [-1, 4]), labels
+
+    return indices.map(element, num_parallel_calls=AUTOTUNE)
+
+
+def _file_examples(records: list[dict]) -> tf.data.Dataset:
+    def load(path, boxes, labels):
+        image = tf.image.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+        return image, boxes, labels
+
+    dataset = tf.data.Dataset.from_generator(
+        lambda: (
+            (
+                r["file"],
+                np.asarray(r["boxes"], np.float32).reshape(-1, 4),
+                np.asarray(r["labels"], np.int32),
+            )
+            for r in records
+        ),
+        output_signature=(
+            tf.TensorSpec([], tf.string),
+            tf.TensorSpec([None, 4], tf.float32),
+            tf.TensorSpec([None], tf.int32),
+        ),
+    )
+    return dataset.map(load, num_parallel_calls=AUTOTUNE)
+
+
+def _tfds_examples(cfg, split: str) -> tf.data.Dataset:
+    builder = _tfds_builder(cfg)
+    try:
+        dataset = builder.as_dataset(split=TFDS_SPLITS[cfg.data.source][split], shuffle_files=False)
+    except Exception as err:
+        raise UserError(
+            f"{TFDS_NAMES[cfg.data.source]} is not prepared ({type(err).__name__}); run "
+            "tfds.builder(...).download_and_prepare() with internet, or set data.tfds_data_dir"
+        ) from None
+
+    def element(example):
+        image = example["image"]
+        size = tf.cast(tf.shape(image)[:2], tf.float32)
+        boxes = example["objects"]["bbox"] * tf.concat([size, size], 0)
+        return image, boxes, tf.cast(example["objects"]["label"], tf.int32)
+
+    return dataset.map(element, num_parallel_calls=AUTOTUNE)
+
+
+def examples(cfg, split: str, endless: bool = False, pipelines: int = 1, pipeline_id: int = 0):
+    """``(image uint8, boxes, labels)`` examples of one split; ``endless`` for training
+    (fresh scenes for ever, or the user's images repeated)."""
+    check(cfg)
+    limit = {"val": cfg.data.val_images, "test": cfg.data.test_images}.get(split, 0)
+    if cfg.data.source in SCENE_SOURCES:
+        stop = None if endless else limit or 1000
+        indices = tf.data.Dataset.range(pipeline_id, stop or 2**62, pipelines)
+        return _scene_examples(cfg, split, indices)
+    if cfg.data.source == "coco":
+        dataset = _file_examples(_coco_split(cfg, split))
+    else:
+        dataset = _tfds_examples(cfg, split)
+    if limit and not endless:
+        dataset = dataset.take(limit)
+    if pipelines > 1:
+        dataset = dataset.shard(pipelines, pipeline_id)
+    return dataset.repeat() if endless else dataset
+
+
+# --- to model input -------------------------------------------------------------------
+
+
+def letterbox(image, boxes, labels, size: int, max_boxes: int):
+    """Fit the image into ``size`` x ``size`` (aspect kept, padded at bottom/right), scale
+    its boxes, and pad boxes and labels to ``max_boxes`` with -1."""
+    shape = tf.cast(tf.shape(image)[:2], tf.float32)
+    scale = tf.reduce_min(size / shape)
+    new = tf.cast(tf.round(shape * scale), tf.int32)
+    resized = tf.image.resize(image, new, antialias=True)
+    padded = tf.image.pad_to_bounding_box(resized, 0, 0, size, size)
+    boxes = boxes[:max_boxes] * scale
+    labels = labels[:max_boxes]
+    count = tf.shape(boxes)[0]
+    boxes = tf.pad(boxes, [[0, max_boxes - count], [0, 0]], constant_values=-1.0)
+    labels = tf.pad(labels, [[0, max_boxes - count]], constant_values=-1)
+    boxes.set_shape([max_boxes, 4])
+    labels.set_shape([max_boxes])
+    return normalise(padded), boxes, labels
+
+
+def grid_targets(boxes, labels, grid: int, classes: int, size: int):
+    """YOLO's target ``[S, S, 5 + C]``: at the cell holding a box's centre, objectness 1,
+    the centre's offset in the cell (y, x in [0, 1]), the square roots of the box's height
+    and width as fractions of the image, and the one-hot class. A cell keeps one box
+    (the last), as in YOLO v1."""
+    valid = labels >= 0
+    boxes, labels = tf.boolean_mask(boxes, valid), tf.boolean_mask(labels, valid)
+    centre = (boxes[:, :2] + boxes[:, 2:]) / 2.0 / size * grid
+    cell = tf.clip_by_value(tf.cast(tf.floor(centre), tf.int32), 0, grid - 1)
+    offset = centre - tf.cast(cell, tf.float32)
+    extent = tf.sqrt(tf.maximum(boxes[:, 2:] - boxes[:, :2], 0.0) / size)
+    values = tf.concat(
+        [tf.ones_like(offset[:, :1]), offset, extent, tf.one_hot(labels, classes)], axis=-1
+    )
+    return tf.tensor_scatter_nd_update(tf.zeros([grid, grid, 5 + classes]), cell, values)
+
+
+def model_targets(cfg, classes: int):
+    """``(image, boxes, labels) -> (image, target)`` for the configured model."""
+    size, grid = cfg.data.image_size, cfg.model.grid
+
+    def pair(image, boxes, labels):
+        if cfg.model.name == "yolo":
+            return image, grid_targets(boxes, labels, grid, classes, size)
+        return image, {"boxes": boxes, "labels": tf.cast(labels, tf.float32)}
+
+    return pair
+
+
+def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | None = None):
+    """``tf.data.Dataset`` of ``(image, target)`` batches for one split."""
+    if split not in ("train", "val", "test"):
+        raise UserError(f"unknown split '{split}'; valid: train, val, test")
+    batch, pipelines, pipeline_id = input_pipeline(cfg.train.batch_size, input_context)
+    size, max_boxes = cfg.data.image_size, cfg.data.max_boxes
+    to_target = model_targets(cfg, len(class_names(cfg)))
+    if split == "train":
+        raw = examples(cfg, split, endless=True, pipelines=pipelines, pipeline_id=pipeline_id)
+        pairs = raw.map(
+            lambda i, b, lab: to_target(*letterbox(i, b, lab, size, max_boxes)),
+            num_parallel_calls=AUTOTUNE,
+        )
+        if cfg.data.source in SCENE_SOURCES:  # fresh scenes: nothing to shuffle
+            return pairs.batch(batch, drop_remainder=True).prefetch(AUTOTUNE)
+        return training_batches(pairs, 256, batch, cfg.train.seed + pipeline_id)
+    pairs = examples(cfg, split).map(
+        lambda i, b, lab: to_target(*letterbox(i, b, lab, size, max_boxes)),
+        num_parallel_calls=AUTOTUNE,
+    )
+    if split == "val":
+        return evaluation_batches(pairs, batch, input_context).cache().prefetch(AUTOTUNE)
+    pairs = pairs.shard(pipelines, pipeline_id) if pipelines > 1 else pairs
+    return pairs.batch(batch).prefetch(AUTOTUNE)
+
+
+def test_examples(cfg) -> tf.data.Dataset:
+    """Letterboxed test examples ``(normalised image, boxes, labels)``, in order."""
+    size, max_boxes = cfg.data.image_size, cfg.data.max_boxes
+    return examples(cfg, "test").map(
+        lambda i, b, lab: letterbox(i, b, lab, size, max_boxes), num_parallel_calls=AUTOTUNE
+    )
