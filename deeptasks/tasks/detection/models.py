@@ -7,6 +7,7 @@ either model's output into per-image ``(boxes, scores, labels)`` with boxes
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 
 import keras
@@ -186,12 +187,19 @@ def backbone_variables(model: keras.Model) -> list:
 # --- both -----------------------------------------------------------------------------
 
 
-def detect(model: keras.Model, cfg, images: np.ndarray) -> list[tuple[np.ndarray, ...]]:
-    """Per image ``(boxes [M, 4], scores [M], labels [M])`` of normalised ``images``."""
-    import keras_hub
+_DECODERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
+
+def _decoder(model: keras.Model, cfg):
+    """``images -> {"boxes", "confidence", "labels", "num_detections"}`` as one
+    ``tf.function`` per model, traced per batch size: keras-hub's non-max suppression
+    needs a static batch size, which ``model.predict`` does not always give it."""
+    import keras_hub
+    import tensorflow as tf
+
+    if model in _DECODERS:
+        return _DECODERS[model]
     if cfg.model.name == "yolo":
-        boxes, scores = yolo_boxes(cfg, model.predict_on_batch(images))
         nms = keras_hub.layers.NonMaxSuppression(
             bounding_box_format="yxyx",
             from_logits=False,
@@ -199,16 +207,29 @@ def detect(model: keras.Model, cfg, images: np.ndarray) -> list[tuple[np.ndarray
             confidence_threshold=cfg.model.score_threshold,
             max_detections=cfg.model.max_detections,
         )
-        result = nms(boxes, scores)
-    else:  # keras-hub's predict decodes and suppresses (predict_on_batch does not)
-        result = model.predict(images, batch_size=len(images), verbose=0)
+
+        def run(images):
+            return nms(*yolo_boxes(cfg, model(images, training=False)))
+    else:
+
+        def run(images):  # keras-hub RetinaNet: anchors + deltas -> boxes, then its NMS
+            return model.decode_predictions(model(images, training=False), images)
+
+    _DECODERS[model] = tf.function(run)
+    return _DECODERS[model]
+
+
+def detect(model: keras.Model, cfg, images: np.ndarray) -> list[tuple[np.ndarray, ...]]:
+    """Per image ``(boxes [M, 4], scores [M], labels [M])`` of normalised ``images``."""
+    result = _decoder(model, cfg)(np.asarray(images, np.float32))
     count = np.asarray(result["num_detections"])
     boxes = np.clip(np.asarray(result["boxes"], np.float32), 0, cfg.data.image_size)
+    scores, labels = np.asarray(result["confidence"]), np.asarray(result["labels"])
     return [
         (
             boxes[i][: count[i]],
-            np.asarray(result["confidence"][i][: count[i]], np.float32),
-            np.asarray(result["labels"][i][: count[i]], np.int32),
+            scores[i][: count[i]].astype(np.float32),
+            labels[i][: count[i]].astype(np.int32),
         )
         for i in range(len(count))
     ]
