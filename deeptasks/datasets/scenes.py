@@ -213,14 +213,17 @@ def corpus_info(objects: str) -> dict[str, Any]:
     # Stamps sit on the photo wallpapers; shapes (the no-apt path) on the bundled photos.
     backgrounds = "auto" if manifest["kind"] == "stamps" else "bundled"
     counts = {split: 0 for split in SPLIT_IDS}
+    per_class = {cls: {split: 0 for split in SPLIT_IDS} for cls in manifest["classes"]}
     for entry in manifest["files"].values():
         counts[entry["split"]] += 1
+        per_class[entry["class"]][entry["split"]] += 1
     return {
         "corpus": f"scenes-v{VERSION}",
         "objects": manifest["kind"],
         "objects_note": note,
         "classes": manifest["classes"],
         "object_pictures": counts,
+        "object_pictures_per_class": per_class,
         "object_selection": manifest["selection"],
         "cutouts_dir": str(root),
         "backgrounds": backgrounds,

@@ -67,6 +67,22 @@ def test_yolo_decoding_gives_pixel_boxes():
     assert int(np.argmax(np.asarray(scores)[0, best])) == 1
 
 
+def test_retinanet_training_targets_decode_back_to_the_true_boxes():
+    cfg = _cfg()
+    model = TASK.build_model(cfg)
+    images = tf.zeros([1, 128, 128, 3])
+    truth = tf.constant([[[20.0, 30.0, 70.0, 60.0], [64.0, 10.0, 120.0, 120.0], [-1, -1, -1, -1]]])
+    deltas, classes = model.label_encoder(images, truth, tf.constant([[1.0, 4.0, -1.0]]))
+    # a "prediction" that is exactly the training target: confident where matched
+    logits = tf.where(tf.one_hot(tf.cast(classes, tf.int32), 6) > 0, 9.0, -9.0)
+    found = model.decode_predictions({"bbox_regression": deltas, "cls_logits": logits}, images)
+    count = int(found["num_detections"][0])
+    boxes, labels = found["boxes"][0][:count].numpy(), found["labels"][0][:count].numpy()
+    for box, label in zip(truth[0].numpy()[:2], (1, 4)):
+        hits = np.abs(boxes - box).max(axis=1) < 0.5
+        assert hits.any() and set(labels[hits]) == {label}
+
+
 def test_letterbox_keeps_aspect_and_scales_boxes():
     image = tf.zeros([100, 200, 3], tf.uint8)
     boxes = tf.constant([[10.0, 20.0, 50.0, 180.0]])

@@ -165,8 +165,13 @@ def build_retinanet(cfg) -> keras.Model:
         num_classes=num_classes(cfg),
         bounding_box_format="yxyx",
         anchor_generator=anchors,
+        # The encoder's format must be the one decode_predictions assumes (center_xywh);
+        # its own default (center_yxhw) would train targets the decoder misreads.
         label_encoder=RetinaNetLabelEncoder(
-            anchors, bounding_box_format="yxyx", box_matcher_force_match_for_each_col=True
+            anchors,
+            bounding_box_format="yxyx",
+            encoding_format="center_xywh",
+            box_matcher_force_match_for_each_col=True,
         ),
         pre_logits_num_conv_layers=model.head_convs,
         prediction_decoder=keras_hub.layers.NonMaxSuppression(

@@ -25,6 +25,7 @@ from deeptasks.tasks.detection.models import MODELS, backbone_variables, detect
 METRICS = ("map_50_95", "map_50", "map_75", "recall")
 EVAL_BATCH = 16
 SAMPLE_IMAGES = 4
+SCENES_TIMED = 200
 DRAW_THRESHOLD = 0.3  # samples and predict draw detections scoring at least this
 COLOURS = [
     (230, 25, 75),
@@ -212,7 +213,17 @@ def describe_data(cfg) -> dict[str, Any]:
 
 
 def bench(model: keras.Model, cfg, batches: int = 5) -> dict[str, Any]:
-    """Training pipeline and step throughput, and inference images/s on test images."""
+    """Scene rendering speed (one thread), training pipeline and step throughput, and
+    inference images/s on test images."""
+    rendered = {}
+    if cfg.data.source in data.SCENE_SOURCES:
+        source = scenes.scene_source(cfg.data.source, "train", cfg.data.scene_seed)
+        started = time.perf_counter()
+        for index in range(SCENES_TIMED):
+            source.render(index)
+        rendered["scenes_per_s_one_thread"] = round(
+            SCENES_TIMED / (time.perf_counter() - started), 1
+        )
     throughput = training_throughput(
         model, data.build_dataset(cfg, "train"), cfg.train.batch_size, 2, batches
     )
@@ -221,6 +232,7 @@ def bench(model: keras.Model, cfg, batches: int = 5) -> dict[str, Any]:
     started = time.perf_counter()
     detect(model, cfg, images)
     return {
+        **rendered,
         **throughput,
         "inference_images_per_s": round(len(images) / (time.perf_counter() - started), 2),
         "inference_batch": len(images),

@@ -1,0 +1,72 @@
+"""Quality table for detection: RetinaNet and the YOLO grid detector vs box priors.
+
+Trains each run once into ``runs/bench-detection/<run>/`` (finished runs are reused) on
+the scenes corpus at its fixed difficulty and prints COCO mAP (pycocotools) on the test
+scenes, per-class AP and CPU inference speed.
+
+    python benchmarks/detection_quality.py [--only retinanet,yolo] [--preset benchmark]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from _runs import train_once
+from _table import markdown_table
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+MODELS = ("retinanet", "yolo")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default=",".join(MODELS), help="comma-separated models")
+    parser.add_argument("--preset", default="benchmark")
+    parser.add_argument("--root", default="runs/bench-detection")
+    args = parser.parse_args()
+    rows, classes = [], []
+    for model in filter(None, args.only.split(",")):
+        workdir = Path(args.root) / f"{model}-{args.preset}"
+        metrics = train_once("detection", workdir, args.preset, model, [])
+        test = metrics["test"]
+        rows.append(
+            (
+                model,
+                f"{test['model']['map_50_95']:.3f}",
+                f"{test['model']['map_50']:.3f}",
+                f"{test['model']['map_75']:.3f}",
+                f"{test['model']['recall']:.3f}",
+                f"{test['baseline']['map_50_95']:.3f}",
+                f"{test['baseline']['map_50']:.3f}",
+                f"{test['images_per_second']:.1f}",
+                f"{metrics['train_seconds'] / 60:.1f}",
+            )
+        )
+        classes.append((model, *(f"{ap:.3f}" for ap in test["per_class_ap"].values())))
+        names = list(test["per_class_ap"])
+    data = metrics["data"]
+    print(
+        f"\ndetection, {data['corpus']} ({data['objects']} objects), {test['images']} test "
+        f"scenes, {test['objects']} objects, preset {args.preset}, {metrics['machine']}"
+    )
+    header = (
+        "model",
+        "mAP@[.5:.95]",
+        "mAP@0.5",
+        "mAP@0.75",
+        "recall",
+        "box prior mAP",
+        "box prior mAP@0.5",
+        "infer img/s",
+        "train min",
+    )
+    print(markdown_table(header, rows))
+    print("\nper-class AP@[.5:.95]")
+    print(markdown_table(("model", *names), classes))
+
+
+if __name__ == "__main__":
+    main()
