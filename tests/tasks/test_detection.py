@@ -271,3 +271,10 @@ def test_cli_predict_unreadable_image_one_line(cli_run, tmp_path, error_line):
     assert main(args) == 2
     assert "not a readable image" in error_line()
     assert not list(tmp_path.glob("*_detections.png"))
+
+
+def test_tfds_source_offline_is_one_clear_error(tmp_path):
+    cfg = _cfg("data.source=voc", f"data.tfds_data_dir={tmp_path}")
+    assert data.class_names(cfg)[:2] == ["aeroplane", "bicycle"]  # from tfds' code, offline
+    with pytest.raises(UserError, match="voc/2007 is not prepared"):
+        TASK.build_dataset(cfg, "test")
