@@ -41,7 +41,8 @@ class ModelConfig:
     head_epochs: int = 0  # first epochs with the backbone frozen (fine-tuning a preset)
     backbone_lr_scale: float = 0.1  # after them, the backbone learns at this x the rate
     # decoding (both models)
-    score_threshold: float = 0.05  # kept for mAP; predict's --score-threshold draws fewer
+    # kept for mAP (COCO practice: a very low threshold); predict draws >= --score-threshold
+    score_threshold: float = 0.001
     nms_iou: float = 0.5
     max_detections: int = 100
 
