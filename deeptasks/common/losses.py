@@ -5,6 +5,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from deeptasks.common.boxes import iou
+
 
 @keras.saving.register_keras_serializable(package="deeptasks")
 def half_sum_squared_error(y_true, y_pred):
@@ -109,8 +111,6 @@ class YoloGridLoss(keras.losses.Loss):
         self.noobj_weight = noobj_weight
 
     def call(self, y_true, y_pred):
-        from deeptasks.common.boxes import iou
-
         boxes = self.boxes_per_cell
         shape = ops.shape(y_pred)
         pred_boxes = ops.sigmoid(ops.reshape(y_pred[..., : boxes * 5], (*shape[:3], boxes, 5)))

@@ -179,6 +179,17 @@ def split_files(source: str, folder: str = "") -> tuple[dict[str, list[Path]], d
     return splits, info
 
 
+def split_by_position(items: list) -> dict[str, list]:
+    """A user's items (in a fixed order) split by position: every 10th to test, the 5th
+    of each ten to validation, the rest to training (one to validation if it is empty)."""
+    splits: dict[str, list] = {"train": [], "val": [], "test": []}
+    for index, item in enumerate(items):
+        splits["test" if index % 10 == 0 else "val" if index % 10 == 5 else "train"].append(item)
+    if not splits["val"]:
+        splits["val"].append(splits["train"].pop())
+    return splits
+
+
 def folder_splits(folder: Path) -> tuple[dict[str, list[Path]], dict[str, Any]]:
     """A deterministic by-image split of a user's folder: every 10th image to test, one in
     ten to validation (by sorted name), the rest to training."""
@@ -191,12 +202,7 @@ def folder_splits(folder: Path) -> tuple[dict[str, list[Path]], dict[str, Any]]:
         raise UserError(
             f"{folder} has {len(images)} images; a train/val/test split needs at least 3"
         )
-    splits: dict[str, list[Path]] = {"train": [], "val": [], "test": []}
-    for index, path in enumerate(images):
-        splits["test" if index % 10 == 0 else "val" if index % 10 == 5 else "train"].append(path)
-    if not splits["val"]:
-        splits["val"].append(splits["train"].pop())
-    return splits, {
+    return split_by_position(images), {
         "corpus": "folder",
         "dir": str(folder),
         "split_mode": "by sorted name: index%10==0 test, ==5 val, rest train",

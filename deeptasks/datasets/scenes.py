@@ -101,9 +101,6 @@ class SceneSource:
         files, _ = photos.split_files(self.info["backgrounds"])
         self.backgrounds = [_load_background(p) for p in files[split]]
 
-    def __len__(self) -> int:  # scenes are unlimited; this is the number of object pictures
-        return sum(len(group) for group in self.pictures)
-
     def _background(self, rng: np.random.Generator) -> np.ndarray:
         from PIL import Image
 
@@ -150,13 +147,14 @@ class SceneSource:
             cls, rgb, alpha = self._object(rng)
             height, width = alpha.shape
             solid = alpha >= 0.5
+            shown = np.bincount(owner[owner >= 0], minlength=len(areas))
+            least = (1 - difficulty.max_occlusion) * np.asarray(areas)
             for _ in range(PLACEMENT_TRIES):
                 top = int(rng.integers(size - height + 1))
                 left = int(rng.integers(size - width + 1))
                 covered = owner[top : top + height, left : left + width][solid]
                 hidden = np.bincount(covered[covered >= 0], minlength=len(areas))
-                visible = np.bincount(owner[owner >= 0], minlength=len(areas)) - hidden
-                if all(v >= (1 - difficulty.max_occlusion) * a for v, a in zip(visible, areas)):
+                if np.all(shown - hidden >= least):
                     break
             else:
                 continue  # nowhere to put it without hiding another object too much

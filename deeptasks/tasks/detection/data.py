@@ -24,11 +24,12 @@ import numpy as np
 import tensorflow as tf
 
 from deeptasks.common.distribute import evaluation_batches, input_pipeline, training_batches
-from deeptasks.datasets import scenes
+from deeptasks.datasets import photos, scenes
 from deeptasks.errors import UserError
 
 AUTOTUNE = tf.data.AUTOTUNE
 SCENE_SOURCES = ("auto", "stamps", "shapes")
+SCENES_IF_UNLIMITED = 1000  # scenes of a finite split asked for "all" (a limit of 0)
 TFDS_NAMES = {"voc": "voc/2007", "coco2017": "coco/2017"}
 TFDS_SPLITS = {
     "voc": {"train": "train", "val": "validation", "test": "test"},
@@ -95,13 +96,9 @@ def _coco_file(path: str, image_dir: str) -> tuple[list[str], list[dict]]:
 
 
 def _coco_split(cfg, split: str) -> list[dict]:
-    """A user's COCO images split by sorted image id: every 10th to test, the 5th of each
-    ten to validation, the rest to training."""
+    """A user's COCO images by sorted image id, split as user image folders are."""
     _, records = _coco_file(cfg.data.coco_json, cfg.data.image_dir)
-    wanted = {"test": (0,), "val": (5,)}.get(split)
-    return [
-        r for i, r in enumerate(records) if (i % 10 in wanted if wanted else i % 10 not in (0, 5))
-    ]
+    return photos.split_by_position(records)[split]
 
 
 def class_names(cfg) -> list[str]:
@@ -190,9 +187,8 @@ def examples(cfg, split: str, endless: bool = False, pipelines: int = 1, pipelin
     check(cfg)
     limit = {"val": cfg.data.val_images, "test": cfg.data.test_images}.get(split, 0)
     if cfg.data.source in SCENE_SOURCES:
-        stop = None if endless else limit or 1000
-        indices = tf.data.Dataset.range(pipeline_id, stop or 2**62, pipelines)
-        return _scene_examples(cfg, split, indices)
+        stop = 2**62 if endless else limit or SCENES_IF_UNLIMITED
+        return _scene_examples(cfg, split, tf.data.Dataset.range(pipeline_id, stop, pipelines))
     if cfg.data.source == "coco":
         dataset = _file_examples(_coco_split(cfg, split))
     else:
@@ -254,26 +250,29 @@ def model_targets(cfg, classes: int):
     return pair
 
 
+def letterboxed(cfg, split: str, **options) -> tf.data.Dataset:
+    """:func:`examples` letterboxed: ``(normalised image, boxes, labels)`` padded to
+    ``data.max_boxes``; ``options`` go to :func:`examples`."""
+    size, max_boxes = cfg.data.image_size, cfg.data.max_boxes
+    return examples(cfg, split, **options).map(
+        lambda image, boxes, labels: letterbox(image, boxes, labels, size, max_boxes),
+        num_parallel_calls=AUTOTUNE,
+    )
+
+
 def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | None = None):
     """``tf.data.Dataset`` of ``(image, target)`` batches for one split."""
     if split not in ("train", "val", "test"):
         raise UserError(f"unknown split '{split}'; valid: train, val, test")
     batch, pipelines, pipeline_id = input_pipeline(cfg.train.batch_size, input_context)
-    size, max_boxes = cfg.data.image_size, cfg.data.max_boxes
     to_target = model_targets(cfg, len(class_names(cfg)))
     if split == "train":
-        raw = examples(cfg, split, endless=True, pipelines=pipelines, pipeline_id=pipeline_id)
-        pairs = raw.map(
-            lambda i, b, lab: to_target(*letterbox(i, b, lab, size, max_boxes)),
-            num_parallel_calls=AUTOTUNE,
-        )
+        raw = letterboxed(cfg, split, endless=True, pipelines=pipelines, pipeline_id=pipeline_id)
+        pairs = raw.map(to_target, num_parallel_calls=AUTOTUNE)
         if cfg.data.source in SCENE_SOURCES:  # fresh scenes: nothing to shuffle
             return pairs.batch(batch, drop_remainder=True).prefetch(AUTOTUNE)
         return training_batches(pairs, 256, batch, cfg.train.seed + pipeline_id)
-    pairs = examples(cfg, split).map(
-        lambda i, b, lab: to_target(*letterbox(i, b, lab, size, max_boxes)),
-        num_parallel_calls=AUTOTUNE,
-    )
+    pairs = letterboxed(cfg, split).map(to_target, num_parallel_calls=AUTOTUNE)
     if split == "val":
         return evaluation_batches(pairs, batch, input_context).cache().prefetch(AUTOTUNE)
     pairs = pairs.shard(pipelines, pipeline_id) if pipelines > 1 else pairs
@@ -282,7 +281,4 @@ def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | N
 
 def test_examples(cfg) -> tf.data.Dataset:
     """Letterboxed test examples ``(normalised image, boxes, labels)``, in order."""
-    size, max_boxes = cfg.data.image_size, cfg.data.max_boxes
-    return examples(cfg, "test").map(
-        lambda i, b, lab: letterbox(i, b, lab, size, max_boxes), num_parallel_calls=AUTOTUNE
-    )
+    return letterboxed(cfg, "test")

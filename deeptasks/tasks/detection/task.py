@@ -65,9 +65,10 @@ def callbacks(cfg) -> list[keras.callbacks.Callback]:
     return [GroupRateSchedule(cfg.model.head_epochs, cfg.model.backbone_lr_scale)]
 
 
-def _test_batches(cfg):
-    """``(images, [(boxes, labels)])`` batches of the letterboxed test split."""
-    for images, boxes, labels in data.test_examples(cfg).batch(EVAL_BATCH):
+def _labelled_batches(cfg, split: str = "test", limit: int = 0):
+    """``(images, [(boxes, labels)])`` batches of a letterboxed split (padding removed)."""
+    dataset = data.letterboxed(cfg, split)
+    for images, boxes, labels in (dataset.take(limit) if limit else dataset).batch(EVAL_BATCH):
         boxes, labels = boxes.numpy(), labels.numpy()
         yield images.numpy(), [(b[lab >= 0], lab[lab >= 0]) for b, lab in zip(boxes, labels)]
 
@@ -76,7 +77,7 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
     """COCO box metrics (pycocotools) of the model and of the box-prior baseline on the
     test split, per-class AP and inference images/s."""
     truth, found, seconds = [], [], 0.0
-    for images, image_truth in _test_batches(cfg):
+    for images, image_truth in _labelled_batches(cfg):
         started = time.perf_counter()
         found += detect(model, cfg, images)
         seconds += time.perf_counter() - started
@@ -86,8 +87,14 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
     names = data.class_names(cfg)
     size = (cfg.data.image_size, cfg.data.image_size)
     model_scores = coco_evaluate(truth, found, names, size)
-    train_boxes, train_labels = _letterboxed_train_boxes(cfg)
-    prior = baselines.box_prior_detections(train_boxes, train_labels, len(names))
+    train = [
+        t for _, batch in _labelled_batches(cfg, "train", baselines.TRAIN_EXAMPLES) for t in batch
+    ]
+    prior = baselines.box_prior_detections(
+        np.concatenate([boxes for boxes, _ in train]),
+        np.concatenate([labels for _, labels in train]),
+        len(names),
+    )
     prior_scores = coco_evaluate(truth, [prior] * len(truth), names, size)
     return {
         "model": {k: model_scores[k] for k in METRICS},
@@ -98,18 +105,6 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
         "objects": int(sum(len(labels) for _, labels in truth)),
         "images_per_second": round(len(truth) / max(seconds, 1e-9), 2),
     }
-
-
-def _letterboxed_train_boxes(cfg) -> tuple[np.ndarray, np.ndarray]:
-    """Boxes and labels of the first training examples, in model-input pixels."""
-    size, max_boxes = cfg.data.image_size, cfg.data.max_boxes
-    boxes, labels = [], []
-    examples = data.examples(cfg, "train").take(baselines.TRAIN_EXAMPLES)
-    for _, b, lab in examples.map(lambda i, b, lab: data.letterbox(i, b, lab, size, max_boxes)):
-        valid = lab.numpy() >= 0
-        boxes.append(b.numpy()[valid])
-        labels.append(lab.numpy()[valid])
-    return np.concatenate(boxes), np.concatenate(labels)
 
 
 def to_display(image: np.ndarray) -> np.ndarray:
@@ -135,7 +130,7 @@ def draw_boxes(image: np.ndarray, boxes, labels, names, scores=None) -> np.ndarr
 def write_samples(model: keras.Model, cfg, samples_dir: Path) -> list[Path]:
     """Test images with the true boxes beside the model's (score >= 0.3)."""
     names = data.class_names(cfg)
-    images, truth = next(_test_batches(cfg))
+    images, truth = next(_labelled_batches(cfg))
     found = detect(model, cfg, images[:SAMPLE_IMAGES])
     written = []
     for index, (image, (true_boxes, true_labels), (boxes, scores, labels)) in enumerate(
@@ -178,10 +173,10 @@ def predict(
         refuse_overwrite(target, force)
     names, size = data.class_names(cfg), cfg.data.image_size
     written, results = [], []
+    no_boxes, no_labels = tf.zeros([0, 4]), tf.zeros([0], tf.int32)
     for index, ((path, pixels), target) in enumerate(zip(images, targets)):
         rgb = np.repeat(pixels, 3, axis=-1) if pixels.shape[-1] == 1 else pixels[..., :3]
-        empty_boxes, empty_labels = tf.zeros([0, 4]), tf.zeros([0], tf.int32)
-        image, _, _ = data.letterbox(tf.constant(rgb), empty_boxes, empty_labels, size, 1)
+        image, _, _ = data.letterbox(tf.constant(rgb), no_boxes, no_labels, size, 1)
         boxes, scores, labels = detect(model, cfg, image.numpy()[None])[0]
         keep = scores >= threshold
         scale = size / max(rgb.shape[:2])
@@ -227,7 +222,7 @@ def bench(model: keras.Model, cfg, batches: int = 5) -> dict[str, Any]:
     throughput = training_throughput(
         model, data.build_dataset(cfg, "train"), cfg.train.batch_size, 2, batches
     )
-    images, _ = next(_test_batches(cfg))
+    images, _ = next(_labelled_batches(cfg))
     detect(model, cfg, images)  # trace
     started = time.perf_counter()
     detect(model, cfg, images)
