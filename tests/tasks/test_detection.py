@@ -278,3 +278,21 @@ def test_tfds_source_offline_is_one_clear_error(tmp_path):
     assert data.class_names(cfg)[:2] == ["aeroplane", "bicycle"]  # from tfds' code, offline
     with pytest.raises(UserError, match="voc/2007 is not prepared"):
         TASK.build_dataset(cfg, "test")
+
+
+def test_python_exits_with_a_scene_iterator_still_running(tmp_path):
+    import subprocess
+    import sys
+
+    script = (
+        "import deeptasks\n"
+        "task = deeptasks.get_task('detection')\n"
+        "iterator = iter(task.build_dataset(task.config('smoke'), 'train'))\n"
+        "next(iterator)\n"
+        "print('done')\n"
+    )
+    # without the exit hook this hangs (prefetch threads keep calling the renderer)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "done"

@@ -15,7 +15,10 @@ Training scenes are drawn fresh for every step; validation and test scenes are f
 
 from __future__ import annotations
 
+import atexit
 import json
+import threading
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -35,6 +38,18 @@ TFDS_SPLITS = {
     "voc": {"train": "train", "val": "validation", "test": "test"},
     "coco2017": {"train": "train", "val": "validation[:50%]", "test": "validation[50%:]"},
 }
+# Python functions inside tf.data and interpreter exit: a live iterator's prefetch threads
+# would keep calling into Python while exit tears the interpreter down, and the process
+# hangs. At exit the scene renderer refuses further calls, so the pipelines stop first.
+_EXITING = threading.Event()
+
+
+@atexit.register
+def _stop_rendering() -> None:
+    _EXITING.set()
+    time.sleep(0.2)  # let renders already running finish
+
+
 # ImageNet statistics: what keras-hub's pretrained image encoders expect after 1/255.
 MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 STD = np.array([0.229, 0.224, 0.225], np.float32)
@@ -126,6 +141,8 @@ def _scene_examples(cfg, split: str, indices: tf.data.Dataset) -> tf.data.Datase
     source = scenes.scene_source(cfg.data.source, split, cfg.data.scene_seed)
 
     def render(index):
+        if _EXITING.is_set():  # end the pipeline instead of feeding it while Python exits
+            raise RuntimeError("interpreter exiting")
         scene = source.render(int(index))
         return scene.image, scene.boxes, scene.labels
 
