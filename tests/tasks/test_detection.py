@@ -83,6 +83,17 @@ def test_retinanet_training_targets_decode_back_to_the_true_boxes():
         assert hits.any() and set(labels[hits]) == {label}
 
 
+def test_retinanet_starts_at_the_focal_loss_prior():
+    # keras-hub puts the prior-probability bias on the box head; ours moves it back
+    model = TASK.build_model(_cfg())
+    images = data.normalise(np.random.default_rng(0).integers(0, 255, (2, 128, 128, 3)))
+    out = model(images)
+    probs = keras.ops.convert_to_numpy(keras.ops.sigmoid(out["cls_logits"]))
+    assert np.median(probs) == pytest.approx(0.01, abs=0.005) and probs.max() < 0.2
+    # box deltas start near 0 (the anchor itself), not at -4.6 (a box 1% of its anchor)
+    assert abs(float(np.median(keras.ops.convert_to_numpy(out["bbox_regression"])))) < 0.5
+
+
 def test_letterbox_keeps_aspect_and_scales_boxes():
     image = tf.zeros([100, 200, 3], tf.uint8)
     boxes = tf.constant([[10.0, 20.0, 50.0, 180.0]])

@@ -160,7 +160,7 @@ def build_retinanet(cfg) -> keras.Model:
         aspect_ratios=[0.5, 1.0, 2.0],
         anchor_size=model.anchor_size,
     )
-    return keras_hub.models.RetinaNetObjectDetector(
+    detector = keras_hub.models.RetinaNetObjectDetector(
         backbone=backbone,
         num_classes=num_classes(cfg),
         bounding_box_format="yxyx",
@@ -182,6 +182,28 @@ def build_retinanet(cfg) -> keras.Model:
             max_detections=model.max_detections,
         ),
     )
+    _paper_init(detector)
+    return detector
+
+
+def _paper_init(detector, prior: float = 0.01, seed: int = 0) -> None:
+    """Initialise both heads' output convolutions as RetinaNet's paper does: kernels
+    N(0, 0.01), class bias -log((1 - pi) / pi) so every anchor starts at probability
+    ``prior``, box bias 0 so every box starts at its anchor.
+
+    The prior bias keeps the many background anchors from swamping the focal loss at the
+    start. keras-hub 0.32 puts it on the box head instead (``use_prior_probability=True``
+    there) and draws the kernels with std 0.05: every class starts near p = 0.5 and every
+    box at exp(-4.6) of its anchor. On a CPU budget the classifier never recovered from that
+    (background anchors kept scoring above the objects)."""
+    rng = np.random.default_rng(seed)
+    for head, bias in (
+        (detector.classification_head, -np.log((1 - prior) / prior)),
+        (detector.box_head, 0.0),
+    ):
+        layer = head.prediction_layer
+        layer.kernel.assign(rng.normal(0, 0.01, layer.kernel.shape).astype(np.float32))
+        layer.bias.assign(np.full(layer.bias.shape, bias, np.float32))
 
 
 def backbone_variables(model: keras.Model) -> list:
