@@ -14,6 +14,9 @@ from pathlib import Path
 import tensorflow as tf
 
 AUTOTUNE = tf.data.AUTOTUNE
+# ImageNet statistics: what keras-hub's pretrained image encoders expect after 1/255.
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 def decode_file(path: tf.Tensor) -> tf.Tensor:
@@ -32,6 +35,12 @@ def image_files_dataset(paths: Sequence[Path]) -> tf.data.Dataset:
 
 def to_float(image: tf.Tensor) -> tf.Tensor:
     return tf.image.convert_image_dtype(image, tf.float32)
+
+
+def imagenet_normalise(images) -> tf.Tensor:
+    """uint8 (or 0-255 float) images -> ImageNet-normalised float32 (keras-hub encoders'
+    input scale)."""
+    return (tf.cast(images, tf.float32) / 255.0 - IMAGENET_MEAN) / IMAGENET_STD
 
 
 def modcrop(image: tf.Tensor, scale: int) -> tf.Tensor:

@@ -15,44 +15,29 @@ Training scenes are drawn fresh for every step; validation and test scenes are f
 
 from __future__ import annotations
 
-import atexit
 import json
-import threading
-import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
 from deeptasks.common.distribute import evaluation_batches, input_pipeline, training_batches
-from deeptasks.datasets import photos, scenes
+from deeptasks.datasets import photos, scene_pipeline
+from deeptasks.datasets.image_pipeline import IMAGENET_MEAN, IMAGENET_STD, imagenet_normalise
+from deeptasks.datasets.scene_pipeline import SCENE_SOURCES
 from deeptasks.errors import UserError
 
 AUTOTUNE = tf.data.AUTOTUNE
-SCENE_SOURCES = ("auto", "stamps", "shapes")
-SCENES_IF_UNLIMITED = 1000  # scenes of a finite split asked for "all" (a limit of 0)
 TFDS_NAMES = {"voc": "voc/2007", "coco2017": "coco/2017"}
 TFDS_SPLITS = {
     "voc": {"train": "train", "val": "validation", "test": "test"},
     "coco2017": {"train": "train", "val": "validation[:50%]", "test": "validation[50%:]"},
 }
-# Python functions inside tf.data and interpreter exit: a live iterator's prefetch threads
-# would keep calling into Python while exit tears the interpreter down, and the process
-# hangs. At exit the scene renderer refuses further calls, so the pipelines stop first.
-_EXITING = threading.Event()
 
-
-@atexit.register
-def _stop_rendering() -> None:
-    _EXITING.set()
-    time.sleep(0.2)  # let renders already running finish
-
-
-# ImageNet statistics: what keras-hub's pretrained image encoders expect after 1/255.
-MEAN = np.array([0.485, 0.456, 0.406], np.float32)
-STD = np.array([0.229, 0.224, 0.225], np.float32)
+MEAN = np.array(IMAGENET_MEAN, np.float32)
+STD = np.array(IMAGENET_STD, np.float32)
+normalise = imagenet_normalise  # uint8 (or 0-255 float) images -> the model's input scale
 
 
 def check(cfg) -> None:
@@ -63,11 +48,6 @@ def check(cfg) -> None:
         raise UserError(f"data.image_size must be a multiple of 32 (>= 32); got {data.image_size}")
     if data.max_boxes < 1:
         raise UserError(f"data.max_boxes must be >= 1; got {data.max_boxes}")
-
-
-def normalise(images) -> Any:
-    """uint8 (or 0-255 float) images -> the model's input scale."""
-    return (tf.cast(images, tf.float32) / 255.0 - MEAN) / STD
 
 
 # --- sources --------------------------------------------------------------------------
@@ -119,7 +99,7 @@ def _coco_split(cfg, split: str) -> list[dict]:
 def class_names(cfg) -> list[str]:
     source = cfg.data.source
     if source in SCENE_SOURCES:
-        return list(scenes.corpus_info(source)["classes"])
+        return scene_pipeline.class_names(source)
     if source == "coco":
         return _coco_file(cfg.data.coco_json, cfg.data.image_dir)[0]
     return _tfds_builder(cfg).info.features["objects"]["label"].names
@@ -135,25 +115,6 @@ def _tfds_builder(cfg):
             f"{TFDS_NAMES[cfg.data.source]} is not available through tfds ({type(err).__name__}); "
             "it needs internet the first time, or set data.tfds_data_dir to a prepared copy"
         ) from None
-
-
-def _scene_examples(cfg, split: str, indices: tf.data.Dataset) -> tf.data.Dataset:
-    source = scenes.scene_source(cfg.data.source, split, cfg.data.scene_seed)
-
-    def render(index):
-        if _EXITING.is_set():  # end the pipeline instead of feeding it while Python exits
-            raise RuntimeError("interpreter exiting")
-        scene = source.render(int(index))
-        return scene.image, scene.boxes, scene.labels
-
-    def element(index):
-        image, boxes, labels = tf.numpy_function(
-            render, [index], [tf.uint8, tf.float32, tf.int32], stateful=False
-        )
-        size = source.difficulty.size
-        return tf.ensure_shape(image, [size, size, 3]), tf.reshape(boxes, [-1, 4]), labels
-
-    return indices.map(element, num_parallel_calls=AUTOTUNE)
 
 
 def _file_examples(records: list[dict]) -> tf.data.Dataset:
@@ -203,9 +164,10 @@ def examples(cfg, split: str, endless: bool = False, pipelines: int = 1, pipelin
     (fresh scenes for ever, or the user's images repeated)."""
     check(cfg)
     limit = {"val": cfg.data.val_images, "test": cfg.data.test_images}.get(split, 0)
-    if cfg.data.source in SCENE_SOURCES:
-        stop = 2**62 if endless else limit or SCENES_IF_UNLIMITED
-        return _scene_examples(cfg, split, tf.data.Dataset.range(pipeline_id, stop, pipelines))
+    source = cfg.data.source
+    if source in SCENE_SOURCES:
+        indices = scene_pipeline.scene_indices(limit, endless, pipelines, pipeline_id)
+        return scene_pipeline.scene_examples(source, split, cfg.data.scene_seed, indices)
     if cfg.data.source == "coco":
         dataset = _file_examples(_coco_split(cfg, split))
     else:

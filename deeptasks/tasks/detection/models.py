@@ -8,43 +8,15 @@ either model's output into per-image ``(boxes, scores, labels)`` with boxes
 from __future__ import annotations
 
 import weakref
-from pathlib import Path
 
 import keras
 import numpy as np
 from keras import layers, ops
 
+from deeptasks.common import backbones
+from deeptasks.common.backbones import ENCODERS  # noqa: F401 (tests and users name them here)
 from deeptasks.errors import UserError
 from deeptasks.tasks.base import ModelSpec
-
-# Named image encoders (keras-hub ResNetBackbone configs, randomly initialised).
-ENCODERS = {
-    # A narrow ResNet-10 for CPUs: one basic block per stage.
-    "resnet_tiny": dict(
-        input_conv_filters=[64],
-        input_conv_kernel_sizes=[3],
-        stackwise_num_filters=[64, 64, 128, 128],
-        stackwise_num_blocks=[1, 1, 1, 1],
-        stackwise_num_strides=[1, 2, 2, 2],
-        block_type="basic_block",
-    ),
-    "resnet18": dict(
-        input_conv_filters=[64],
-        input_conv_kernel_sizes=[7],
-        stackwise_num_filters=[64, 128, 256, 512],
-        stackwise_num_blocks=[2, 2, 2, 2],
-        stackwise_num_strides=[1, 2, 2, 2],
-        block_type="basic_block",
-    ),
-    "resnet50": dict(
-        input_conv_filters=[64],
-        input_conv_kernel_sizes=[7],
-        stackwise_num_filters=[64, 128, 256, 512],
-        stackwise_num_blocks=[3, 4, 6, 3],
-        stackwise_num_strides=[1, 2, 2, 2],
-        block_type="bottleneck_block",
-    ),
-}
 
 
 def num_classes(cfg) -> int:
@@ -111,25 +83,8 @@ def yolo_boxes(cfg, output):
 def image_encoder(cfg):
     """The backbone's image encoder: from ``model.backbone_preset`` (a keras-hub preset
     name or local folder, with its weights) or the named config, freshly initialised."""
-    import keras_hub
-
-    preset = cfg.model.backbone_preset
-    if preset:
-        if (
-            "://" not in preset
-            and ("/" in preset or preset.startswith("."))
-            and not Path(preset).is_dir()
-        ):
-            raise UserError(f"backbone preset folder not found: {preset}")
-        try:
-            return keras_hub.models.Backbone.from_preset(preset)
-        except (ValueError, FileNotFoundError, OSError) as err:
-            raise UserError(
-                f"cannot load keras-hub preset '{preset}' ({type(err).__name__}); give a local "
-                "preset folder (save_to_preset) or a preset name with internet"
-            ) from None
-    return keras_hub.models.ResNetBackbone(
-        **ENCODERS[cfg.model.backbone], image_shape=(cfg.data.image_size, cfg.data.image_size, 3)
+    return backbones.image_encoder(
+        cfg.model.backbone, cfg.model.backbone_preset, cfg.data.image_size
     )
 
 

@@ -1,0 +1,65 @@
+"""keras-hub image encoders shared by the vision tasks: a ResNet by name (randomly
+initialised) or any keras-hub preset (a hub name or a local ``save_to_preset`` folder,
+with its weights) for fine-tuning."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from deeptasks.errors import UserError
+
+# Named image encoders (keras-hub ResNetBackbone configs, randomly initialised).
+ENCODERS = {
+    # A narrow ResNet-10 for CPUs: one basic block per stage.
+    "resnet_tiny": dict(
+        input_conv_filters=[64],
+        input_conv_kernel_sizes=[3],
+        stackwise_num_filters=[64, 64, 128, 128],
+        stackwise_num_blocks=[1, 1, 1, 1],
+        stackwise_num_strides=[1, 2, 2, 2],
+        block_type="basic_block",
+    ),
+    "resnet18": dict(
+        input_conv_filters=[64],
+        input_conv_kernel_sizes=[7],
+        stackwise_num_filters=[64, 128, 256, 512],
+        stackwise_num_blocks=[2, 2, 2, 2],
+        stackwise_num_strides=[1, 2, 2, 2],
+        block_type="basic_block",
+    ),
+    "resnet50": dict(
+        input_conv_filters=[64],
+        input_conv_kernel_sizes=[7],
+        stackwise_num_filters=[64, 128, 256, 512],
+        stackwise_num_blocks=[3, 4, 6, 3],
+        stackwise_num_strides=[1, 2, 2, 2],
+        block_type="bottleneck_block",
+    ),
+}
+
+
+def image_encoder(backbone: str, preset: str, image_size: int):
+    """The image encoder: from ``preset`` (a keras-hub preset name or local folder, with
+    its weights) when given, else the ResNet named ``backbone``, freshly initialised for
+    ``image_size`` square inputs."""
+    import keras_hub
+
+    if preset:
+        if (
+            "://" not in preset
+            and ("/" in preset or preset.startswith("."))
+            and not Path(preset).is_dir()
+        ):
+            raise UserError(f"backbone preset folder not found: {preset}")
+        try:
+            return keras_hub.models.Backbone.from_preset(preset)
+        except (ValueError, FileNotFoundError, OSError) as err:
+            raise UserError(
+                f"cannot load keras-hub preset '{preset}' ({type(err).__name__}); give a local "
+                "preset folder (save_to_preset) or a preset name with internet"
+            ) from None
+    if backbone not in ENCODERS:
+        raise UserError(f"unknown backbone '{backbone}'; valid: {', '.join(ENCODERS)}")
+    return keras_hub.models.ResNetBackbone(
+        **ENCODERS[backbone], image_shape=(image_size, image_size, 3)
+    )
