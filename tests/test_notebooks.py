@@ -6,7 +6,12 @@ from nbclient import NotebookClient
 
 NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
 # what each notebook must print: its task's metric
-PRINTS = {"super_resolution": "psnr", "denoising": "psnr", "detection": "map_50"}
+PRINTS = {
+    "super_resolution": "psnr",
+    "denoising": "psnr",
+    "detection": "map_50",
+    "segmentation": "miou",
+}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
