@@ -222,3 +222,27 @@ def test_cli_predict_unreadable_image_one_line(cli_run, tmp_path, error_line):
     assert main(args) == 2
     assert "not a readable image" in error_line()
     assert not list(tmp_path.glob("*_mask.png"))
+
+
+def test_voc_folder_source_splits_and_void(tmp_path):
+    root = tmp_path / "VOC2012"
+    for sub in ("JPEGImages", "SegmentationClass", "ImageSets/Segmentation"):
+        (root / sub).mkdir(parents=True)
+    names = [f"2007_{i:06d}" for i in range(23)]
+    for name in names:
+        Image.fromarray(np.full((40, 50, 3), 90, np.uint8)).save(
+            root / "JPEGImages" / f"{name}.jpg"
+        )
+        mask = np.zeros((40, 50), np.uint8)
+        mask[10:20, 10:30], mask[9, :] = 15, 255  # a person with a void border
+        Image.fromarray(mask).save(root / "SegmentationClass" / f"{name}.png")
+    (root / "ImageSets/Segmentation/train.txt").write_text("\n".join(names[:20]))
+    (root / "ImageSets/Segmentation/val.txt").write_text("\n".join(names[20:]))
+    cfg = _cfg("data.source=voc", f"data.voc_dir={root}", "data.test_images=0")
+    assert len(data.class_names(cfg)) == 21 and data.class_names(cfg)[15] == "person"
+    counts = {s: sum(1 for _ in data.examples(cfg, s)) for s in ("train", "val", "test")}
+    assert counts == {"train": 18, "val": 2, "test": 3}
+    _, mask = next(iter(data.examples(cfg, "test")))
+    assert set(np.unique(mask.numpy())) == {0, 15, 255}
+    _, y = next(iter(TASK.build_dataset(cfg, "val")))
+    assert set(np.unique(y.numpy())) <= {0, 15, 255}
