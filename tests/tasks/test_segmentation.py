@@ -159,6 +159,7 @@ def test_folder_source_mismatches_are_one_clear_error(tmp_path):
         (["data.source=voc"], "needs data.voc_dir"),
         (["data.image_size=100"], "multiple of 32"),
         (["data.crop_scale=0.5,1.5"], "crop_scale"),
+        (["data.crop_scale=0.5,0.7,0.9"], "crop_scale"),
         (["model.name=segformer"], "segformer"),
     ],
 )

@@ -52,10 +52,11 @@ def check(cfg) -> None:
         raise UserError("data.source=voc needs data.voc_dir=FOLDER (VOCdevkit/VOC2012)")
     if data.image_size < 32 or data.image_size % 32:
         raise UserError(f"data.image_size must be a multiple of 32 (>= 32); got {data.image_size}")
-    low, high = data.crop_scale
-    if not 0 < low <= high <= 1:
+    scale = tuple(data.crop_scale)
+    if len(scale) != 2 or not 0 < scale[0] <= scale[1] <= 1:
         raise UserError(
-            f"data.crop_scale must be two numbers 0 < low <= high <= 1; got {low, high}"
+            "data.crop_scale must be two numbers 0 < low <= high <= 1; "
+            f"got {','.join(map(str, scale))}"
         )
 
 
