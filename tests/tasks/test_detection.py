@@ -238,6 +238,8 @@ def test_cli_run_writes_coco_metrics_and_samples(cli_run):
     assert metrics["test"]["baseline_name"] == "box_prior"
     assert metrics["test"]["baseline"]["recall"] > 0  # the priors do overlap some objects
     assert set(metrics["test"]["per_class_ap"]) == set(metrics["data"]["classes"])
+    agnostic = metrics["test"]["class_agnostic"]
+    assert set(agnostic) == set(metrics["test"]["model"]) and 0 <= agnostic["map_50"] <= 1
     assert metrics["data"]["difficulty"]["objects"] == [1, 4]
     samples = sorted((cli_run / "samples").glob("*.png"))
     assert len(samples) == 4 and all(p.stat().st_size > 5_000 for p in samples)

@@ -91,6 +91,14 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
     names = data.class_names(cfg)
     size = (cfg.data.image_size, cfg.data.image_size)
     model_scores = coco_evaluate(truth, found, names, size)
+    # the same detections with every class merged: how well objects are found and boxed,
+    # apart from naming them
+    agnostic = coco_evaluate(
+        [(boxes, np.zeros_like(labels)) for boxes, labels in truth],
+        [(boxes, scores, np.zeros_like(labels)) for boxes, scores, labels in found],
+        ["object"],
+        size,
+    )
     train = [
         t for _, batch in _labelled_batches(cfg, "train", baselines.TRAIN_EXAMPLES) for t in batch
     ]
@@ -105,6 +113,7 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
         "baseline": {k: prior_scores[k] for k in METRICS},
         "baseline_name": "box_prior",
         "per_class_ap": model_scores["per_class_ap"],
+        "class_agnostic": {k: agnostic[k] for k in METRICS},
         "images": len(truth),
         "objects": int(sum(len(labels) for _, labels in truth)),
         "images_per_second": round(len(truth) / max(seconds, 1e-9), 2),
