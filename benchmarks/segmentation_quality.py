@@ -42,6 +42,7 @@ def main() -> None:
                 model,
                 f"{test['model']['miou']:.3f}",
                 f"{test['model']['pixel_accuracy']:.3f}",
+                f"{test['model']['foreground_iou']:.3f}",
                 f"{test['images_per_second']:.1f}",
                 f"{metrics['train_seconds'] / 60:.1f}",
             )
@@ -49,7 +50,8 @@ def main() -> None:
         classes.append((model, *(_iou(v) for v in test["per_class_iou"].values())))
     for name, scores in test["baselines"].items():
         rows.append((f"{name} (baseline)", f"{scores['miou']:.3f}"))
-        rows[-1] += (f"{scores['pixel_accuracy']:.3f}", "-", "-")
+        rows[-1] += (f"{scores['pixel_accuracy']:.3f}", f"{scores['foreground_iou']:.3f}")
+        rows[-1] += ("-", "-")
     classes.append(
         ("colour_bayes", *(_iou(v) for v in test["per_class_iou_colour_bayes"].values()))
     )
@@ -58,7 +60,8 @@ def main() -> None:
         f"\nsegmentation, {data['corpus']} ({data['objects']} objects), {test['images']} test "
         f"scenes, preset {args.preset}, {metrics['machine']}"
     )
-    print(markdown_table(("model", "mIoU", "pixel acc", "infer img/s", "train min"), rows))
+    header = ("model", "mIoU", "pixel acc", "object IoU", "infer img/s", "train min")
+    print(markdown_table(header, rows))
     print("\nper-class IoU")
     print(markdown_table(("model", *test["per_class_iou"]), classes))
 

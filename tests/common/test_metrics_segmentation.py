@@ -7,6 +7,7 @@ import pytest
 from deeptasks.common.metrics.segmentation import (
     ConfusionMatrix,
     confusion_matrix,
+    foreground_iou,
     scores_from_confusion,
 )
 
@@ -19,6 +20,16 @@ def test_known_answer_with_an_absent_class():
     assert scores["per_class_iou"] == {"bg": 0.5, "a": round(2 / 3, 4), "b": None}
     assert scores["miou"] == pytest.approx((1 / 2 + 2 / 3) / 2)
     assert scores["pixel_accuracy"] == pytest.approx(3 / 4)
+
+
+def test_foreground_iou_merges_the_object_classes():
+    truth = np.array([[0, 1], [2, 2]])
+    predicted = np.array([[1, 2], [2, 0]])  # one object pixel named wrong, one missed
+    counts = confusion_matrix(truth, predicted, 3)
+    # objects: truth {(0,1), (1,0), (1,1)}, predicted {(0,0), (0,1), (1,0)}: 2 / 4
+    assert foreground_iou(counts) == pytest.approx(0.5)
+    assert scores_from_confusion(counts)["miou"] < 0.5  # the class-aware score is lower
+    assert math.isnan(foreground_iou(confusion_matrix(np.zeros(4), np.zeros(4), 3)))
 
 
 def test_a_class_only_predicted_counts_as_zero():

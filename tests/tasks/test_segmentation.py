@@ -185,7 +185,7 @@ def cli_run(tmp_path_factory):
 def test_cli_run_writes_miou_beside_baselines_and_samples(cli_run, capsys):
     metrics = json.loads((cli_run / "metrics.json").read_text())
     test = metrics["test"]
-    assert set(test["model"]) == {"miou", "pixel_accuracy"}
+    assert set(test["model"]) == {"miou", "pixel_accuracy", "foreground_iou"}
     assert test["baseline_name"] == "all_background"
     assert set(test["baselines"]) == {"all_background", "colour_bayes"}
     # all background: background is the only class with a nonzero IoU

@@ -65,9 +65,19 @@ def per_class_iou(counts: np.ndarray) -> np.ndarray:
         return np.where(union > 0, hits / union, np.nan)
 
 
+def foreground_iou(counts: np.ndarray) -> float:
+    """IoU of "any object" against class 0 (background): every other class merged into
+    one. It tells finding the objects apart from naming them; NaN without any object."""
+    counts = np.asarray(counts, np.float64)
+    hits = counts[1:, 1:].sum()  # an object pixel called some object class
+    union = counts[1:, :].sum() + counts[:, 1:].sum() - hits
+    return float(hits / union) if union > 0 else float("nan")
+
+
 def scores_from_confusion(counts: np.ndarray, names: Sequence[str] | None = None) -> dict:
-    """``{"miou", "pixel_accuracy", "per_class_iou": {name: IoU or None}}`` of a
-    confusion matrix (see the module docstring for the absent-class rule)."""
+    """``{"miou", "pixel_accuracy", "foreground_iou", "per_class_iou": {name: IoU or
+    None}}`` of a confusion matrix (see the module docstring for the absent-class rule;
+    :func:`foreground_iou` for class 0 as background)."""
     counts = np.asarray(counts)
     iou = per_class_iou(counts)
     names = list(names) if names is not None else [str(k) for k in range(len(counts))]
@@ -76,6 +86,7 @@ def scores_from_confusion(counts: np.ndarray, names: Sequence[str] | None = None
     return {
         "miou": float(iou[present].mean()) if present.any() else float("nan"),
         "pixel_accuracy": float(np.trace(counts) / total) if total else float("nan"),
+        "foreground_iou": foreground_iou(counts),
         "per_class_iou": {
             name: (None if np.isnan(value) else round(float(value), 4))
             for name, value in zip(names, iou)

@@ -24,7 +24,7 @@ from deeptasks.tasks.segmentation import baselines, data
 from deeptasks.tasks.segmentation.config import PRESETS
 from deeptasks.tasks.segmentation.models import MODELS, backbone_variables
 
-METRICS = ("miou", "pixel_accuracy")
+METRICS = ("miou", "pixel_accuracy", "foreground_iou")
 EVAL_BATCH = 16
 SAMPLE_IMAGES = 4
 SCENES_TIMED = 200
