@@ -151,33 +151,3 @@ class YoloGridLoss(keras.losses.Loss):
             "coord_weight": self.coord_weight,
             "noobj_weight": self.noobj_weight,
         }
-
-
-@keras.saving.register_keras_serializable(package="deeptasks")
-class BoxDeltaLoss(keras.losses.Loss):
-    """Smooth-L1 on box deltas ``(dx, dy, dw, dh)`` measured in units of ``variance``,
-    summed over the four coordinates (one value per anchor).
-
-    The usual detector recipe encodes targets as delta / (0.1, 0.1, 0.2, 0.2) and takes a
-    smooth-L1 with beta = 1/9 of that (Faster R-CNN, Detectron). keras-hub's RetinaNet
-    trains raw deltas with a Huber of delta 1 averaged over the coordinates, where a box
-    a quarter off its target costs ~0.03 and barely moves the model; its decoder reads
-    raw deltas, so the variance lives here, in the loss, instead of in the targets.
-
-    Args:
-        variance: the delta unit per coordinate, in the model's delta order.
-        beta: where the loss turns from quadratic to linear, in those units.
-    """
-
-    def __init__(self, variance=(0.1, 0.1, 0.2, 0.2), beta=1.0 / 9.0, **kwargs):
-        super().__init__(**kwargs)
-        self.variance = tuple(float(v) for v in variance)
-        self.beta = float(beta)
-
-    def call(self, y_true, y_pred):
-        error = ops.abs(y_pred - y_true) / ops.convert_to_tensor(self.variance, y_pred.dtype)
-        quadratic = 0.5 * ops.square(error) / self.beta
-        return ops.sum(ops.where(error < self.beta, quadratic, error - 0.5 * self.beta), -1)
-
-    def get_config(self):
-        return {**super().get_config(), "variance": self.variance, "beta": self.beta}

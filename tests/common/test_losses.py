@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 
 from deeptasks.common.losses import (
-    BoxDeltaLoss,
     NoiseMapLoss,
     asymmetric_squared_error,
     half_sum_squared_error,
@@ -42,16 +41,3 @@ def test_noise_map_loss_combines_terms_and_round_trips():
     assert float(loss(truth, estimate)) == pytest.approx(expected, rel=1e-5)
     again = keras.losses.deserialize(keras.losses.serialize(loss))
     assert isinstance(again, NoiseMapLoss) and again.get_config() == loss.get_config()
-
-
-def test_box_delta_loss_known_values_per_anchor():
-    loss = BoxDeltaLoss(reduction=None)
-    truth = np.zeros((1, 2, 4), np.float32)
-    # anchor 0: dx off by 0.2 = 2 units of 0.1 -> linear: 2 - 1/18; anchor 1: dh off by
-    # 0.01 = 0.05 units of 0.2 -> quadratic: 0.5 * 0.05^2 * 9
-    pred = np.array([[[0.2, 0, 0, 0], [0, 0, 0, 0.01]]], np.float32)
-    np.testing.assert_allclose(
-        np.asarray(loss(truth, pred))[0], [2 - 1 / 18, 0.5 * 0.05**2 * 9], rtol=1e-5
-    )
-    again = BoxDeltaLoss.from_config(loss.get_config())
-    assert again.variance == (0.1, 0.1, 0.2, 0.2) and again.beta == loss.beta

@@ -11,7 +11,7 @@ import numpy as np
 
 from deeptasks.common.finetune import GroupRateSchedule, GroupScaledAdam
 from deeptasks.common.io import read_image, refuse_overwrite, write_image, write_json
-from deeptasks.common.losses import BoxDeltaLoss, YoloGridLoss
+from deeptasks.common.losses import YoloGridLoss
 from deeptasks.common.metrics.detection import coco_evaluate, to_coco_results
 from deeptasks.common.plots import side_by_side
 from deeptasks.common.training import make_optimizer, training_throughput
@@ -55,12 +55,8 @@ def compile_model(model: keras.Model, cfg) -> None:
             cfg.model.boxes_per_cell, cfg.model.coord_weight, cfg.model.noobj_weight
         )
         model.compile(optimizer=optimizer, loss=loss, jit_compile=cfg.runtime.jit_compile)
-    else:  # keras-hub's RetinaNet: its focal classification loss, our box loss
-        model.compile(
-            optimizer=optimizer,
-            box_loss=BoxDeltaLoss(reduction="sum"),
-            jit_compile=cfg.runtime.jit_compile,
-        )
+    else:  # keras-hub's RetinaNet: smooth-L1 box loss and focal classification loss
+        model.compile(optimizer=optimizer, jit_compile=cfg.runtime.jit_compile)
 
 
 def callbacks(cfg) -> list[keras.callbacks.Callback]:
