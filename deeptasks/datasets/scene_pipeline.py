@@ -88,3 +88,22 @@ def scene_examples(
         )
 
     return indices.map(element, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def describe(objects: str, seed: int, val_images: int, test_images: int) -> dict:
+    """What ``deeptasks data`` prints about a scenes source: the corpus version, its
+    difficulty and object pictures, the split sizes and the seed that fixes them."""
+    corpus = scenes.corpus_info(objects)
+    info = {k: v for k, v in corpus.items() if k not in ("cutouts_dir", "classes")}
+    info["splits"] = {"train": "fresh scenes every step", "val": val_images, "test": test_images}
+    info["scene_seed"] = seed
+    return info
+
+
+def render_speed(objects: str, seed: int, count: int) -> dict:
+    """Training scenes rendered per second by one Python thread."""
+    source = scenes.scene_source(objects, "train", seed)
+    started = time.perf_counter()
+    for index in range(count):
+        source.render(index)
+    return {"scenes_per_s_one_thread": round(count / (time.perf_counter() - started), 1)}

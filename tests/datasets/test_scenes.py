@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from deeptasks.datasets import cache, cutouts, photos, scenes
+from deeptasks.datasets import cache, cutouts, photos, scene_pipeline, scenes
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +85,11 @@ def test_unknown_objects_is_one_clear_error():
 
     with pytest.raises(UserError, match="valid: auto, stamps, shapes"):
         scenes.corpus_info("lego")
+
+
+def test_scene_description_and_render_speed_for_the_tasks():
+    info = scene_pipeline.describe("shapes", 3, val_images=5, test_images=7)
+    assert info["splits"] == {"train": "fresh scenes every step", "val": 5, "test": 7}
+    assert info["scene_seed"] == 3 and list(info["difficulty"]["objects"]) == [1, 4]
+    assert "cutouts_dir" not in info and "classes" not in info  # the task names its classes
+    assert scene_pipeline.render_speed("shapes", 0, 5)["scenes_per_s_one_thread"] > 0

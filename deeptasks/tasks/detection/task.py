@@ -15,7 +15,7 @@ from deeptasks.common.losses import YoloGridLoss
 from deeptasks.common.metrics.detection import coco_evaluate, to_coco_results
 from deeptasks.common.plots import side_by_side
 from deeptasks.common.training import make_optimizer, training_throughput
-from deeptasks.datasets import scenes
+from deeptasks.datasets import scene_pipeline
 from deeptasks.errors import UserError
 from deeptasks.tasks.base import Task
 from deeptasks.tasks.detection import baselines, data
@@ -202,14 +202,8 @@ def describe_data(cfg) -> dict[str, Any]:
     data.check(cfg)
     info: dict[str, Any] = {"source": cfg.data.source, "classes": data.class_names(cfg)}
     if cfg.data.source in data.SCENE_SOURCES:
-        corpus = scenes.corpus_info(cfg.data.source)
-        info.update({k: v for k, v in corpus.items() if k != "cutouts_dir"})
-        info["splits"] = {
-            "train": "fresh scenes every step",
-            "val": cfg.data.val_images,
-            "test": cfg.data.test_images,
-        }
-        info["scene_seed"] = cfg.data.scene_seed
+        d = cfg.data
+        info.update(scene_pipeline.describe(d.source, d.scene_seed, d.val_images, d.test_images))
     else:
         info["corpus"] = cfg.data.source
     info["image_size"] = cfg.data.image_size
@@ -221,13 +215,7 @@ def bench(model: keras.Model, cfg, batches: int = 5) -> dict[str, Any]:
     inference images/s on test images."""
     rendered = {}
     if cfg.data.source in data.SCENE_SOURCES:
-        source = scenes.scene_source(cfg.data.source, "train", cfg.data.scene_seed)
-        started = time.perf_counter()
-        for index in range(SCENES_TIMED):
-            source.render(index)
-        rendered["scenes_per_s_one_thread"] = round(
-            SCENES_TIMED / (time.perf_counter() - started), 1
-        )
+        rendered = scene_pipeline.render_speed(cfg.data.source, cfg.data.scene_seed, SCENES_TIMED)
     throughput = training_throughput(
         model, data.build_dataset(cfg, "train"), cfg.train.batch_size, 2, batches
     )

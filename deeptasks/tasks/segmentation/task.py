@@ -17,7 +17,7 @@ from deeptasks.common.io import atomic_write_bytes, read_image, refuse_overwrite
 from deeptasks.common.metrics.segmentation import ConfusionMatrix
 from deeptasks.common.plots import side_by_side
 from deeptasks.common.training import make_optimizer, training_throughput
-from deeptasks.datasets import scenes
+from deeptasks.datasets import scene_pipeline
 from deeptasks.errors import UserError
 from deeptasks.tasks.base import Task
 from deeptasks.tasks.segmentation import baselines, data
@@ -223,14 +223,8 @@ def describe_data(cfg) -> dict[str, Any]:
     data.check(cfg)
     info: dict[str, Any] = {"source": cfg.data.source, "classes": data.class_names(cfg)}
     if cfg.data.source in data.SCENE_SOURCES:
-        corpus = scenes.corpus_info(cfg.data.source)
-        info.update({k: v for k, v in corpus.items() if k not in ("cutouts_dir", "classes")})
-        info["splits"] = {
-            "train": "fresh scenes every step",
-            "val": cfg.data.val_images,
-            "test": cfg.data.test_images,
-        }
-        info["scene_seed"] = cfg.data.scene_seed
+        d = cfg.data
+        info.update(scene_pipeline.describe(d.source, d.scene_seed, d.val_images, d.test_images))
     else:
         info["corpus"] = cfg.data.source
         info["splits"] = {
@@ -246,13 +240,7 @@ def bench(model: keras.Model, cfg, batches: int = 5) -> dict[str, Any]:
     inference images/s at the model's input size."""
     rendered = {}
     if cfg.data.source in data.SCENE_SOURCES:
-        source = scenes.scene_source(cfg.data.source, "train", cfg.data.scene_seed)
-        started = time.perf_counter()
-        for index in range(SCENES_TIMED):
-            source.render(index)
-        rendered["scenes_per_s_one_thread"] = round(
-            SCENES_TIMED / (time.perf_counter() - started), 1
-        )
+        rendered = scene_pipeline.render_speed(cfg.data.source, cfg.data.scene_seed, SCENES_TIMED)
     if not model.compiled:  # a loaded keras-hub segmenter comes back uncompiled
         compile_model(model, cfg)
     throughput = training_throughput(
