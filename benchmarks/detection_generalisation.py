@@ -1,0 +1,68 @@
+"""Where a trained detector loses its score: COCO mAP of one run on scenes of each split.
+
+Train scenes reuse the training object pictures and backgrounds, validation scenes show
+unseen pictures on the validation backgrounds, and test scenes unseen pictures on the
+test backgrounds, so the drops between the rows separate memorising from generalising.
+Each split is scored per class and with every class merged ("any class").
+
+    python benchmarks/detection_generalisation.py runs/bench-detection/retinanet-benchmark \
+        [--scenes 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from _table import markdown_table
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("workdir", help="a finished 'deeptasks train detection' run folder")
+    parser.add_argument("--scenes", type=int, default=64, help="first N scenes of each split")
+    args = parser.parse_args()
+
+    import numpy as np
+
+    from deeptasks.common.metrics.detection import coco_evaluate
+    from deeptasks.common.training import load_run
+    from deeptasks.tasks.detection import data
+    from deeptasks.tasks.detection.models import detect
+    from deeptasks.tasks.detection.task import _labelled_batches
+
+    _, cfg, model = load_run(Path(args.workdir))
+    names, size = data.class_names(cfg), (cfg.data.image_size,) * 2
+    rows = []
+    for split in ("train", "val", "test"):
+        truth, found = [], []
+        for images, batch_truth in _labelled_batches(cfg, split, args.scenes):
+            found += detect(model, cfg, images)
+            truth += batch_truth
+        scores = coco_evaluate(truth, found, names, size)
+        merged = coco_evaluate(
+            [(b, np.zeros_like(lab)) for b, lab in truth],
+            [(b, s, np.zeros_like(lab)) for b, s, lab in found],
+            ["object"],
+            size,
+        )
+        rows.append(
+            (
+                split,
+                str(len(truth)),
+                f"{scores['map_50_95']:.3f}",
+                f"{scores['map_50']:.3f}",
+                f"{merged['map_50_95']:.3f}",
+                f"{merged['map_50']:.3f}",
+            )
+        )
+    print(f"\n{args.workdir}: first {args.scenes} scenes of each split")
+    header = ("split", "scenes", "mAP", "mAP@0.5", "any-class mAP", "any-class mAP@0.5")
+    print(markdown_table(header, rows))
+
+
+if __name__ == "__main__":
+    main()
