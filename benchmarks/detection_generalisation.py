@@ -26,29 +26,22 @@ def main() -> None:
     parser.add_argument("--scenes", type=int, default=64, help="first N scenes of each split")
     args = parser.parse_args()
 
-    import numpy as np
-
-    from deeptasks.common.metrics.detection import coco_evaluate
+    from deeptasks.common.metrics.detection import coco_evaluate, coco_evaluate_any_class
     from deeptasks.common.training import load_run
     from deeptasks.tasks.detection import data
     from deeptasks.tasks.detection.models import detect
-    from deeptasks.tasks.detection.task import _labelled_batches
+    from deeptasks.tasks.detection.task import labelled_batches
 
     _, cfg, model = load_run(Path(args.workdir))
     names, size = data.class_names(cfg), (cfg.data.image_size,) * 2
     rows = []
     for split in ("train", "val", "test"):
         truth, found = [], []
-        for images, batch_truth in _labelled_batches(cfg, split, args.scenes):
+        for images, batch_truth in labelled_batches(cfg, split, args.scenes):
             found += detect(model, cfg, images)
             truth += batch_truth
         scores = coco_evaluate(truth, found, names, size)
-        merged = coco_evaluate(
-            [(b, np.zeros_like(lab)) for b, lab in truth],
-            [(b, s, np.zeros_like(lab)) for b, s, lab in found],
-            ["object"],
-            size,
-        )
+        merged = coco_evaluate_any_class(truth, found, size)
         rows.append(
             (
                 split,

@@ -283,6 +283,18 @@ def scaling(task, cfg: TaskConfig, steps: int = 20) -> dict[str, Any]:
     }
 
 
+def inference_rate(run, inputs) -> dict[str, float]:
+    """Images/s of ``run(inputs)`` on one batch, timed after a first (tracing) call."""
+    run(inputs)
+    started = time.perf_counter()
+    run(inputs)
+    seconds = time.perf_counter() - started
+    return {
+        "inference_images_per_s": round(len(inputs) / seconds, 2),
+        "inference_batch": len(inputs),
+    }
+
+
 def training_throughput(
     model: keras.Model, train: tf.data.Dataset, batch_size: int, warmup: int, batches: int
 ) -> dict[str, float]:

@@ -107,3 +107,18 @@ def coco_evaluate(
         "per_class_ap": per_class,
         "detections": len(results),
     }
+
+
+def coco_evaluate_any_class(
+    truth: Sequence[tuple[np.ndarray, np.ndarray]],
+    detections: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    image_size: tuple[int, int],
+) -> dict[str, Any]:
+    """:func:`coco_evaluate` with every class merged into one ("object"): how well
+    objects are found and boxed, apart from naming them."""
+    return coco_evaluate(
+        [(boxes, np.zeros_like(labels)) for boxes, labels in truth],
+        [(boxes, scores, np.zeros_like(labels)) for boxes, scores, labels in detections],
+        ["object"],
+        image_size,
+    )

@@ -12,9 +12,13 @@ import numpy as np
 from deeptasks.common.finetune import GroupRateSchedule, GroupScaledAdam
 from deeptasks.common.io import read_image, refuse_overwrite, write_image, write_json
 from deeptasks.common.losses import YoloGridLoss
-from deeptasks.common.metrics.detection import coco_evaluate, to_coco_results
+from deeptasks.common.metrics.detection import (
+    coco_evaluate,
+    coco_evaluate_any_class,
+    to_coco_results,
+)
 from deeptasks.common.plots import side_by_side
-from deeptasks.common.training import make_optimizer, training_throughput
+from deeptasks.common.training import inference_rate, make_optimizer, training_throughput
 from deeptasks.datasets import scene_pipeline
 from deeptasks.errors import UserError
 from deeptasks.tasks.base import Task
@@ -65,7 +69,7 @@ def callbacks(cfg) -> list[keras.callbacks.Callback]:
     return [GroupRateSchedule(cfg.model.head_epochs, cfg.model.backbone_lr_scale)]
 
 
-def _labelled_batches(cfg, split: str = "test", limit: int = 0):
+def labelled_batches(cfg, split: str = "test", limit: int = 0):
     """``(images, [(boxes, labels)])`` batches of a letterboxed split (padding removed)."""
     dataset = data.letterboxed(cfg, split)
     for images, boxes, labels in (dataset.take(limit) if limit else dataset).batch(EVAL_BATCH):
@@ -77,7 +81,7 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
     """COCO box metrics (pycocotools) of the model and of the box-prior baseline on the
     test split, per-class AP and inference images/s."""
     truth, found, seconds = [], [], 0.0
-    for images, image_truth in _labelled_batches(cfg):
+    for images, image_truth in labelled_batches(cfg):
         started = time.perf_counter()
         found += detect(model, cfg, images)
         seconds += time.perf_counter() - started
@@ -87,16 +91,9 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
     names = data.class_names(cfg)
     size = (cfg.data.image_size, cfg.data.image_size)
     model_scores = coco_evaluate(truth, found, names, size)
-    # the same detections with every class merged: how well objects are found and boxed,
-    # apart from naming them
-    agnostic = coco_evaluate(
-        [(boxes, np.zeros_like(labels)) for boxes, labels in truth],
-        [(boxes, scores, np.zeros_like(labels)) for boxes, scores, labels in found],
-        ["object"],
-        size,
-    )
+    agnostic = coco_evaluate_any_class(truth, found, size)
     train = [
-        t for _, batch in _labelled_batches(cfg, "train", baselines.TRAIN_EXAMPLES) for t in batch
+        t for _, batch in labelled_batches(cfg, "train", baselines.TRAIN_EXAMPLES) for t in batch
     ]
     prior = baselines.box_prior_detections(
         np.concatenate([boxes for boxes, _ in train]),
@@ -139,7 +136,7 @@ def draw_boxes(image: np.ndarray, boxes, labels, names, scores=None) -> np.ndarr
 def write_samples(model: keras.Model, cfg, samples_dir: Path) -> list[Path]:
     """Test images with the true boxes beside the model's (score >= 0.3)."""
     names = data.class_names(cfg)
-    images, truth = next(_labelled_batches(cfg))
+    images, truth = next(labelled_batches(cfg))
     found = detect(model, cfg, images[:SAMPLE_IMAGES])
     written = []
     for index, (image, (true_boxes, true_labels), (boxes, scores, labels)) in enumerate(
@@ -219,16 +216,8 @@ def bench(model: keras.Model, cfg, batches: int = 5) -> dict[str, Any]:
     throughput = training_throughput(
         model, data.build_dataset(cfg, "train"), cfg.train.batch_size, 2, batches
     )
-    images, _ = next(_labelled_batches(cfg))
-    detect(model, cfg, images)  # trace
-    started = time.perf_counter()
-    detect(model, cfg, images)
-    return {
-        **rendered,
-        **throughput,
-        "inference_images_per_s": round(len(images) / (time.perf_counter() - started), 2),
-        "inference_batch": len(images),
-    }
+    images, _ = next(labelled_batches(cfg))
+    return {**rendered, **throughput, **inference_rate(lambda x: detect(model, cfg, x), images)}
 
 
 TASK = Task(

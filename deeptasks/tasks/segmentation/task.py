@@ -16,7 +16,7 @@ from deeptasks.common.finetune import GroupRateSchedule, GroupScaledAdam
 from deeptasks.common.io import atomic_write_bytes, read_image, refuse_overwrite, write_image
 from deeptasks.common.metrics.segmentation import ConfusionMatrix
 from deeptasks.common.plots import side_by_side
-from deeptasks.common.training import make_optimizer, training_throughput
+from deeptasks.common.training import inference_rate, make_optimizer, training_throughput
 from deeptasks.datasets import scene_pipeline
 from deeptasks.errors import UserError
 from deeptasks.tasks.base import Task
@@ -247,15 +247,7 @@ def bench(model: keras.Model, cfg, batches: int = 5) -> dict[str, Any]:
         model, data.build_dataset(cfg, "train"), cfg.train.batch_size, 2, batches
     )
     inputs, _, _ = next(_test_batches(cfg))
-    model.predict_on_batch(inputs)  # trace
-    started = time.perf_counter()
-    model.predict_on_batch(inputs)
-    return {
-        **rendered,
-        **throughput,
-        "inference_images_per_s": round(len(inputs) / (time.perf_counter() - started), 2),
-        "inference_batch": len(inputs),
-    }
+    return {**rendered, **throughput, **inference_rate(model.predict_on_batch, inputs)}
 
 
 TASK = Task(
