@@ -16,7 +16,6 @@ training.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ import numpy as np
 
 from deeptasks.datasets import cache
 from deeptasks.datasets.debian import DebianUnavailable, fetch_packages
+from deeptasks.datasets.photos import split_by_hash
 
 VERSION = 1
 STAMPS_PACKAGE = "tuxpaint-stamps-default"
@@ -43,19 +43,6 @@ CLIPART_RULE = "stamps under a folder named 'cartoon' or 'toys' are drawings and
 SHAPE_CLASSES = ("circle", "square", "triangle", "star", "hexagon", "cross")
 SHAPES_PER_CLASS = 40
 MAX_SIDE = 256  # cut-outs are stored at most this big (scenes use them at <= 60% of 256)
-TEST_FRACTION, VAL_FRACTION = 0.2, 0.15
-
-
-def _split_of(names: list[str]) -> dict[str, str]:
-    """name -> split: per class, pictures ordered by a hash of their name; the first 20%
-    (at least one) to test, the next 15% (at least one) to val, the rest to train."""
-    ordered = sorted(names, key=lambda n: hashlib.sha256(n.encode()).hexdigest())
-    n_test = max(1, round(TEST_FRACTION * len(ordered)))
-    n_val = max(1, round(VAL_FRACTION * len(ordered)))
-    return {
-        name: "test" if i < n_test else "val" if i < n_test + n_val else "train"
-        for i, name in enumerate(ordered)
-    }
 
 
 def _crop_to_object(rgba: np.ndarray) -> np.ndarray:
@@ -185,7 +172,7 @@ def _build(root: Path, kind: str) -> dict[str, Any]:
     manifest = _build_stamps(root) if kind == "stamps" else _build_shapes(root)
     for cls in manifest["classes"]:
         names = [key for key, entry in manifest["files"].items() if entry["class"] == cls]
-        for name, split in _split_of(names).items():
+        for name, split in split_by_hash(names).items():
             manifest["files"][name]["split"] = split
     manifest.update(version=VERSION, kind=kind)
     return manifest

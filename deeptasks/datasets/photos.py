@@ -15,6 +15,7 @@ photos is used. The manifest records which, and where every file came from.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from importlib import metadata
 from pathlib import Path
@@ -78,6 +79,33 @@ WALLPAPERS = {
     ],
 }
 WALLPAPER_VAL = ("mate-Storm", "plasma-Kite", "plasma-OneStandsOut")
+# More photographic wallpapers, used only as scene backgrounds (photos-v1 keeps its splits).
+# The packages' drawn and abstract pictures (umang, Fossa, Infinite-Sea, Painting-Colors,
+# the lomiri logos) are left out.
+SCENE_WALLPAPERS = {
+    "lomiri-wallpapers-16.04": [
+        f"usr/share/backgrounds/{n}.jpg"
+        for n in (
+            "Bridge_by_Sander_Klootwijk",
+            "Dragonfly_by_Bolly",
+            "Picture_0B_by_freespace",
+            "Picture_1A_by_freespace",
+            "Wine_by_Jakkub_Mede",
+            "aitzgorri_by_Aitzol_Berasategi",
+            "analogpattern_by_Peter_Nerlich",
+            "free_by_Peter_Nerlich",
+            "friends_by_Aitzol_Berasategi",
+            "greentock_by_Peter_Nerlich",
+            "life_by_Aitzol_Berasategi",
+            "picosdeeuropa_by_Aitzol_Berasategi",
+            "seeding_by_Clements_Engelhardt",
+            "sunset_by_Aitzol_Berasategi",
+        )
+    ],
+    "lomiri-wallpapers-20.04": ["usr/share/backgrounds/Kleiber_by_Lukas_Baubkus.jpg"],
+}
+SCENE_BACKGROUND_SIDE = 512  # scene backgrounds are stored with this shorter side
+TEST_FRACTION, VAL_FRACTION = 0.2, 0.15
 # Used only when the wallpapers cannot be fetched.
 FALLBACK_SPLITS = {
     "train": ["hubble_deep_field", "immunohistochemistry", "retina", "rocket", "stereo_motorcycle"],
@@ -100,9 +128,18 @@ def _bundled_image(name: str) -> np.ndarray:
 
 
 def _wallpaper_name(package: str, member: str) -> str:
-    prefix = "mate" if package.startswith("mate") else "plasma"
-    stem = Path(member).stem if prefix == "mate" else member.split("/")[3]
+    prefix = package.split("-")[0]
+    stem = member.split("/")[3] if prefix == "plasma" else Path(member).stem
     return f"{prefix}-{stem}"
+
+
+def _fetch_wallpapers(wanted: dict[str, list[str]], work: Path):
+    """``(name, unpacked file, provenance)`` of each listed wallpaper, fetched with apt."""
+    fetched = fetch_packages(sorted(wanted), work / "pkgs", work / "state")
+    for package, members in wanted.items():
+        for member in members:
+            source = f"debian:{package}={fetched[package]['version']}: /{member}"
+            yield _wallpaper_name(package, member), fetched[package]["root"] / member, source
 
 
 def _build(root: Path, with_wallpapers: bool) -> dict[str, Any]:
@@ -118,18 +155,15 @@ def _build(root: Path, with_wallpapers: bool) -> dict[str, Any]:
     if with_wallpapers:
         work = root / ".apt"
         try:
-            fetched = fetch_packages(sorted(WALLPAPERS), work / "pkgs", work / "state")
-            for package, members in WALLPAPERS.items():
-                for member in members:
-                    name = _wallpaper_name(package, member)
-                    target = root / "wallpapers" / f"{name}.jpg"
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(fetched[package]["root"] / member, target)
-                    files[name] = {
-                        "file": str(target.relative_to(root)),
-                        "source": f"debian:{package}={fetched[package]['version']}: /{member}",
-                        "sha256": cache.sha256(target),
-                    }
+            for name, unpacked, source in _fetch_wallpapers(WALLPAPERS, work):
+                target = root / "wallpapers" / f"{name}.jpg"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(unpacked, target)
+                files[name] = {
+                    "file": str(target.relative_to(root)),
+                    "source": source,
+                    "sha256": cache.sha256(target),
+                }
             wallpaper_note = "fetched with apt"
         except (DebianUnavailable, FileNotFoundError) as err:
             wallpaper_note = f"unavailable ({err})"
@@ -169,6 +203,91 @@ def split_files(source: str, folder: str = "") -> tuple[dict[str, list[Path]], d
     if source == "folder":
         return folder_splits(Path(folder))
     root = build(with_wallpapers=source == "auto")
+    manifest = cache.read_manifest(root)
+    splits = {
+        split: [root / manifest["files"][name]["file"] for name in names]
+        for split, names in manifest["splits"].items()
+    }
+    info = {key: manifest[key] for key in ("corpus", "version", "split_mode", "wallpapers")}
+    info["dir"] = str(root)
+    return splits, info
+
+
+def split_by_hash(names: list[str]) -> dict[str, str]:
+    """name -> split: names ordered by a hash of themselves; the first 20% (at least one)
+    to test, the next 15% (at least one) to val, the rest to train. The order of the list
+    does not matter, and no hand-picking is involved."""
+    ordered = sorted(names, key=lambda n: hashlib.sha256(n.encode()).hexdigest())
+    n_test = max(1, round(TEST_FRACTION * len(ordered)))
+    n_val = max(1, round(VAL_FRACTION * len(ordered)))
+    return {
+        name: "test" if i < n_test else "val" if i < n_test + n_val else "train"
+        for i, name in enumerate(ordered)
+    }
+
+
+def _shrunk_copy(source: Path, target: Path) -> None:
+    from PIL import Image
+
+    with Image.open(source) as image:
+        image.draft("RGB", (SCENE_BACKGROUND_SIDE * 2, SCENE_BACKGROUND_SIDE * 2))
+        image = image.convert("RGB")
+        scale = SCENE_BACKGROUND_SIDE / min(image.size)
+        if scale < 1:
+            size = (round(image.width * scale), round(image.height * scale))
+            image = image.resize(size, Image.LANCZOS)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        image.save(target)
+
+
+def _build_scene_backgrounds(root: Path) -> dict[str, Any]:
+    photos_root = build(with_wallpapers=True)
+    photos_manifest = cache.read_manifest(photos_root)
+    sources = {
+        name: (photos_root / entry["file"], f"photos-v{VERSION}: {entry['source']}")
+        for name, entry in photos_manifest["files"].items()
+    }
+    work, files = root / ".apt", None
+    try:
+        for name, unpacked, source in _fetch_wallpapers(SCENE_WALLPAPERS, work):
+            sources[name] = (unpacked, source)
+        files = _shrunk_copies(root, sources)  # before the apt work folder goes away
+        extra_note = "fetched with apt"
+    except (DebianUnavailable, FileNotFoundError) as err:
+        extra_note = f"unavailable ({err})"
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if files is None:
+        files = _shrunk_copies(root, {n: sources[n] for n in photos_manifest["files"]})
+    split = split_by_hash(sorted(files))
+    return {
+        "version": VERSION,
+        "split_mode": "every photo to one split by a hash of its name (20% test, 15% val)",
+        "wallpapers": f"photos-v{VERSION}: {photos_manifest['wallpapers']}; extra: {extra_note}",
+        "shorter_side": SCENE_BACKGROUND_SIDE,
+        "splits": {s: sorted(n for n in files if split[n] == s) for s in ("train", "val", "test")},
+        "files": files,
+    }
+
+
+def _shrunk_copies(root: Path, sources: dict[str, tuple[Path, str]]) -> dict[str, dict]:
+    files = {}
+    for name, (source, provenance) in sorted(sources.items()):
+        target = root / "images" / f"{name}.png"
+        _shrunk_copy(source, target)
+        files[name] = {
+            "file": str(target.relative_to(root)),
+            "source": f"{provenance} (shorter side shrunk to {SCENE_BACKGROUND_SIDE})",
+            "sha256": cache.sha256(target),
+        }
+    return files
+
+
+def scene_background_splits() -> tuple[dict[str, list[Path]], dict[str, Any]]:
+    """Background photos for scenes: every photo of ``photos`` plus more photographic
+    wallpapers, each assigned to one split by a hash of its name, so that train, val and
+    test draw from the same kinds of picture (``photos`` puts all bundled photos in test)."""
+    root = cache.build_once(f"scene-backgrounds-v{VERSION}", _build_scene_backgrounds)
     manifest = cache.read_manifest(root)
     splits = {
         split: [root / manifest["files"][name]["file"] for name in names]

@@ -10,7 +10,8 @@ is smaller than :attr:`Difficulty.min_box` pixels, is dropped from the instance 
 
 Scene ``i`` of a split is a pure function of ``(seed, split, i)``: the test scenes are
 fixed, any subset can be drawn in any order, and training can draw fresh scenes forever.
-Train, val and test use disjoint object pictures and disjoint background photos. The
+Train, val and test use disjoint object pictures and disjoint background photos (each
+photo and each picture belongs to one split, by a hash of its name). The
 difficulty (:class:`Difficulty`) belongs to the corpus version, not to a model.
 """
 
@@ -26,7 +27,7 @@ import numpy as np
 from deeptasks.datasets import cache, cutouts, photos
 from deeptasks.errors import UserError
 
-VERSION = 1
+VERSION = 2  # v2: backgrounds split by photo hash across all photos (v1: test = bundled)
 SPLIT_IDS = {"train": 0, "val": 1, "test": 2}
 BACKGROUND_SHORT_SIDE = 512  # photos are shrunk to this once; crops of 50-100% of it are used
 PLACEMENT_TRIES = 10
@@ -98,7 +99,7 @@ class SceneSource:
             if entry["split"] == split:
                 self.pictures[self.classes.index(entry["class"])].append(root / entry["file"])
         self.pictures = [[_load_rgba(p) for p in sorted(group)] for group in self.pictures]
-        files, _ = photos.split_files(self.info["backgrounds"])
+        files, _ = background_splits(self.info["backgrounds"])
         self.backgrounds = [_load_background(p) for p in files[split]]
 
     def _background(self, rng: np.random.Generator) -> np.ndarray:
@@ -191,6 +192,12 @@ class SceneSource:
         )
 
 
+def background_splits(kind: str) -> tuple[dict[str, list[Path]], dict[str, Any]]:
+    """``auto``: the scene backgrounds (all photos and more wallpapers, split by photo);
+    ``bundled`` (no apt): the fixed split of the photos bundled with our pip packages."""
+    return photos.scene_background_splits() if kind == "auto" else photos.split_files(kind)
+
+
 @lru_cache(maxsize=4)
 def corpus_info(objects: str) -> dict[str, Any]:
     """Where the scenes of ``objects`` (auto | stamps | shapes) come from: the cut-out
@@ -225,6 +232,7 @@ def corpus_info(objects: str) -> dict[str, Any]:
         "object_selection": manifest["selection"],
         "cutouts_dir": str(root),
         "backgrounds": backgrounds,
+        "background_photos": {k: len(v) for k, v in background_splits(backgrounds)[0].items()},
         "difficulty": asdict(DIFFICULTY),
     }
 

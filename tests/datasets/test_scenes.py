@@ -75,9 +75,9 @@ def test_stamp_selection_leaves_clip_art_out():
     assert cutouts._is_clipart(Path("animals/birds/cartoon/tux.png"))
     assert cutouts._is_clipart(Path("animals/mammals/bears/toys/teddy.png"))
     assert not cutouts._is_clipart(Path("animals/mammals/bovines/cow.png"))
-    split = cutouts._split_of([f"n{i}" for i in range(20)])
+    split = photos.split_by_hash([f"n{i}" for i in range(20)])
     assert sorted(split.values()).count("test") == 4 and list(split.values()).count("val") == 3
-    assert cutouts._split_of(["a", "b", "c"]) == cutouts._split_of(["c", "b", "a"])
+    assert photos.split_by_hash(["a", "b", "c"]) == photos.split_by_hash(["c", "b", "a"])
 
 
 def test_unknown_objects_is_one_clear_error():
