@@ -11,7 +11,13 @@ __version__ = "0.1.0"
 
 # Task packages under deeptasks/tasks/, imported on first use so that `import deeptasks`
 # stays cheap and a broken optional task cannot stop the others from loading.
-TASK_PACKAGES = ("super_resolution", "denoising", "detection", "segmentation")
+TASK_PACKAGES = (
+    "super_resolution",
+    "denoising",
+    "detection",
+    "segmentation",
+    "speech_recognition",
+)
 
 
 def list_tasks() -> list[str]:

@@ -151,3 +151,31 @@ class YoloGridLoss(keras.losses.Loss):
             "coord_weight": self.coord_weight,
             "noobj_weight": self.noobj_weight,
         }
+
+
+@keras.saving.register_keras_serializable(package="deeptasks")
+class CTCLoss(keras.losses.Loss):
+    """Connectionist temporal classification loss per utterance.
+
+    ``y_true`` is ``[B, L]`` label ids padded with ``blank`` (which is never a label, so
+    each utterance's length is its count of non-blank ids); ``y_pred`` is ``[B, T, C]``
+    logits, every frame counted (padded audio at the end is learnt as blank).
+
+    Reference:
+        Graves et al., "Connectionist Temporal Classification: Labelling Unsegmented
+        Sequence Data with Recurrent Neural Networks", ICML 2006.
+    """
+
+    def __init__(self, blank: int = 0, name: str = "ctc", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.blank = blank
+
+    def call(self, y_true, y_pred):
+        y_true = ops.cast(y_true, "int32")
+        target_length = ops.sum(ops.cast(ops.not_equal(y_true, self.blank), "int32"), axis=1)
+        batch, frames = ops.shape(y_pred)[0], ops.shape(y_pred)[1]
+        output_length = ops.full((batch,), frames, dtype="int32")
+        return ops.ctc_loss(y_true, y_pred, target_length, output_length, mask_index=self.blank)
+
+    def get_config(self):
+        return super().get_config() | {"blank": self.blank}

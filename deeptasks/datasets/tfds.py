@@ -38,3 +38,71 @@ def div2k_images(split: str, data_dir: str = "") -> tf.data.Dataset:
             "the first time, or set data.tfds_data_dir to a prepared copy"
         ) from None
     return dataset.map(div2k_hr_element, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+# Speech: tfds split names per our split. LJSpeech has one speaker and one split: its last
+# 10% is our test, the 5% before that validation.
+SPEECH_SPLITS = {
+    "librispeech": {"train": "train_clean100", "val": "dev_clean", "test": "test_clean"},
+    "ljspeech": {"train": "train[:85%]", "val": "train[85%:90%]", "test": "train[90%:]"},
+}
+SPEECH_RATES = {"librispeech": 16000, "ljspeech": 22050}
+
+
+def speech_split(name: str, split: str, data_dir: str = "", limit: int = 0):
+    """``(16 kHz int16 arrays, transcripts, rows)`` of the first ``limit`` utterances of a
+    split of ``librispeech`` or ``ljspeech`` (features ``speech`` and ``text``)."""
+    import numpy as np
+    import tensorflow_datasets as tfds
+
+    from deeptasks.common.audio import to_mono_16k
+    from deeptasks.datasets.speech import to_int16
+
+    try:
+        dataset = tfds.load(
+            name, split=SPEECH_SPLITS[name][split], data_dir=data_dir or None, shuffle_files=False
+        )
+    except Exception as err:  # tfds raises many types for "not downloaded / offline"
+        raise UserError(
+            f"{name} is not available through tfds ({type(err).__name__}); it needs internet "
+            "the first time, or set data.tfds_data_dir to a prepared copy"
+        ) from None
+    audio, texts = [], []
+    for element in tfds.as_numpy(dataset.take(limit) if limit else dataset):
+        samples = np.asarray(element["speech"]).astype(np.int16)
+        audio.append(to_int16(to_mono_16k(samples, SPEECH_RATES[name])))
+        texts.append(element["text"].decode("utf-8"))
+    rows = [{"file": f"{name}/{split}/{k}", "text": t, "group": "all"} for k, t in enumerate(texts)]
+    return audio, texts, rows
+
+
+# Translation: tfds name, and which tfds split serves each of ours.
+TRANSLATION_DATASETS = {"wmt14": "wmt14_translate", "ted": "ted_hrlr_translate"}
+TRANSLATION_SPLITS = {"train": "train", "val": "validation", "test": "test"}
+
+
+def translation_pairs(
+    source: str, config: str, split: str, data_dir: str = "", limit: int = 0
+) -> list[tuple[str, str]]:
+    """``[(source, target)]`` of ``wmt14_translate/<config>`` (e.g. ``de-en``: German to
+    English) or ``ted_hrlr_translate/<config>`` (e.g. ``pt_to_en``); the first ``limit``
+    of them when ``limit`` > 0. The config's first language is the source."""
+    import tensorflow_datasets as tfds
+
+    name = f"{TRANSLATION_DATASETS[source]}/{config}"
+    try:
+        builder = tfds.builder(name, data_dir=data_dir or None)
+        builder.download_and_prepare()
+        dataset = builder.as_dataset(split=TRANSLATION_SPLITS[split], shuffle_files=False)
+        first, second = builder.info.supervised_keys
+    except Exception as err:  # tfds raises many types for "not downloaded / offline"
+        raise UserError(
+            f"{name} is not available through tfds ({type(err).__name__}); it needs internet "
+            "the first time, or set data.tfds_data_dir to a prepared copy"
+        ) from None
+    if limit:
+        dataset = dataset.take(limit)
+    return [
+        (item[first].decode("utf-8"), item[second].decode("utf-8"))
+        for item in dataset.as_numpy_iterator()
+    ]

@@ -1,0 +1,118 @@
+"""eSpeak NG through ``ctypes``: text -> 16-bit audio in memory, no subprocess, no network.
+
+The PyPI wheel ``espeakng-loader`` ships ``libespeak-ng`` and its data folder; we call the
+library's C API directly (``espeak_Initialize`` in synchronous mode, a synth callback that
+collects the samples, ``espeak_SetVoiceByName`` / ``espeak_SetParameter`` for the voice,
+rate and pitch). The library keeps global state, so one process holds one engine, guarded
+by a lock; corpus builds that want more speed use worker processes.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from importlib import metadata
+
+import numpy as np
+
+from deeptasks.errors import UserError
+
+# espeak_AUDIO_OUTPUT and espeak_PARAMETER values from speak_lib.h
+AUDIO_OUTPUT_SYNCHRONOUS = 2
+PARAM_RATE, PARAM_VOLUME, PARAM_PITCH, PARAM_RANGE = 1, 2, 3, 4
+POS_CHARACTER = 1
+CHARS_UTF8 = 1
+SYNTH_CALLBACK = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
+)
+
+
+class _Engine:
+    """The process's one initialised eSpeak NG library."""
+
+    def __init__(self):
+        try:
+            import espeakng_loader
+        except ImportError:
+            raise UserError(
+                "the speech corpus needs eSpeak NG: pip install espeakng-loader"
+            ) from None
+        self.lib = ctypes.CDLL(espeakng_loader.get_library_path())
+        self.lib.espeak_Initialize.restype = ctypes.c_int
+        self.lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        self.lib.espeak_Synth.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_uint,
+            ctypes.c_int,
+            ctypes.c_uint,
+            ctypes.c_uint,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ]
+        data_path = espeakng_loader.get_data_path().encode()
+        self.sample_rate = self.lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, data_path, 0)
+        if self.sample_rate <= 0:
+            raise UserError(f"eSpeak NG failed to start (data at {data_path.decode()})")
+        self.chunks: list[np.ndarray] = []
+        self.callback = SYNTH_CALLBACK(self._collect)  # kept alive as long as the engine
+        self.lib.espeak_SetSynthCallback(self.callback)
+        self.lock = threading.Lock()
+
+    def _collect(self, wav, count, events) -> int:
+        if count > 0:
+            self.chunks.append(np.ctypeslib.as_array(wav, (count,)).copy())
+        return 0  # 0 = go on synthesising
+
+    def synthesize(self, text: str, voice: str, rate: int, pitch: int, seed: int) -> np.ndarray:
+        with self.lock:
+            if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                raise UserError(
+                    f"eSpeak NG has no voice '{voice}'; e.g. en-us+f3, en-gb-scotland+m1"
+                )
+            self.lib.espeak_SetParameter(PARAM_RATE, int(rate), 0)
+            self.lib.espeak_SetParameter(PARAM_PITCH, int(pitch), 0)
+            self.lib.espeak_ng_SetRandSeed(int(seed))  # klatt voices draw random noise
+            encoded = text.encode("utf-8") + b"\0"
+            self.chunks = []
+            self.lib.espeak_Synth(
+                encoded, len(encoded), 0, POS_CHARACTER, 0, CHARS_UTF8, None, None
+            )
+            self.lib.espeak_Synchronize()
+            chunks, self.chunks = self.chunks, []
+        return np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
+
+
+_ENGINE: _Engine | None = None
+
+
+def engine() -> _Engine:
+    global _ENGINE
+    if _ENGINE is None:
+        _ENGINE = _Engine()
+    return _ENGINE
+
+
+def synthesize(
+    text: str, voice: str = "en-us", rate: int = 175, pitch: int = 50, seed: int = 0
+) -> tuple[np.ndarray, int]:
+    """Speak ``text``: ``(int16 samples, sample rate)`` (22 050 Hz for eSpeak NG).
+
+    Args:
+        text: what to say (UTF-8).
+        voice: a language with an optional ``+variant``, e.g. ``"en-gb-scotland+f2"``.
+        rate: words per minute (80-450).
+        pitch: 0-100 (50 is the voice's normal pitch).
+        seed: fixes the random parts of a voice, so the same call gives the same audio.
+
+    Example:
+        >>> samples, sample_rate = synthesize("hello world", "en-us+m3")
+    """
+    return engine().synthesize(text, voice, rate, pitch, seed), engine().sample_rate
+
+
+def version() -> str:
+    try:
+        return metadata.version("espeakng-loader")
+    except metadata.PackageNotFoundError:
+        return "unknown"

@@ -1,0 +1,221 @@
+"""The ``speech`` corpus: English sentences spoken by eSpeak NG voices, 16 kHz mono WAV.
+
+Built once into ``<data dir>/speech-<params>/`` (atomically; a second run reuses it)::
+
+    manifest.json            build parameters, package versions, counts, hours, voices
+    train.jsonl val.jsonl test.jsonl   one utterance per line: file, text, voice, accent,
+                             variant, rate, pitch, seconds (test also: file_snr20, group)
+    train/ val/ test/ test_snr20/      the WAV files
+
+Splits prove generalisation: every split has its own sentences (no normalised sentence
+is in two splits) and validation and test are spoken by voice *variants* that training
+never hears. Half of the test split uses the training accents (group ``seen_accent``),
+half uses accents training never hears (group ``unseen_accent``). The test split also
+exists with white noise mixed in at 20 dB SNR (fixed seed), ``test_snr20/``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from deeptasks.common.audio import SAMPLE_RATE, mix_at_snr, read_wav_int16, to_mono_16k, wav_bytes
+from deeptasks.datasets import english_text, espeak
+from deeptasks.datasets.cache import build_once, read_manifest
+from deeptasks.errors import UserError
+
+VERSION = 1
+SPLITS = ("train", "val", "test")
+# eSpeak NG English accents (language names) heard in training, and those only tested.
+SEEN_ACCENTS = ("en-us", "en", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan")
+UNSEEN_ACCENTS = ("en-029", "en-us-nyc", "en-gb-x-gbcwmd")
+# Voice variants (speaker timbres): each split has its own, so val/test voices are new.
+VARIANTS = {
+    "train": ("", "m1", "m2", "m4", "m6", "m7", "f1", "f4", "f5", "klatt", "klatt3", "klatt4")
+    + ("croak", "whisper"),
+    "val": ("m8", "f3", "klatt5"),
+    "test": ("m3", "m5", "f2", "klatt2", "klatt6"),
+}
+RATE_WPM = (140, 210)
+PITCH = (25, 75)
+TEST_SNR_DB = 20.0
+# Keep this much of eSpeak's leading/trailing silence (s); the rest is trimmed.
+EDGE_SILENCE = 0.05
+SILENCE_LEVEL = 100  # int16 amplitude
+
+
+def corpus_name(train: int, val: int, test: int, seed: int, max_words: int) -> str:
+    return f"speech-v{VERSION}-{train}-{val}-{test}-w{max_words}-s{seed}"
+
+
+def build(
+    train: int = 3000, val: int = 200, test: int = 400, seed: int = 0, max_words: int = 10
+) -> Path:
+    """The corpus folder for these sizes, built first if it is not in the data dir."""
+    if min(train, val, test) < 1:
+        raise UserError(f"speech corpus splits need >= 1 utterance each; got {train}/{val}/{test}")
+    name = corpus_name(train, val, test, seed, max_words)
+    return build_once(name, lambda tmp: _build(tmp, train, val, test, seed, max_words))
+
+
+def voice_plan(split: str, count: int, seed: int) -> list[dict[str, Any]]:
+    """``count`` voices of one split: accent, variant, rate and pitch drawn with ``seed``.
+    Test cycles seen and unseen accents so that the two groups are the same size."""
+    draw = random.Random(f"{seed}-{split}")
+    plan = []
+    for index in range(count):
+        if split == "test":
+            unseen = index % 2 == 1
+            accent = draw.choice(UNSEEN_ACCENTS if unseen else SEEN_ACCENTS)
+            group = "unseen_accent" if unseen else "seen_accent"
+        else:
+            accent, group = draw.choice(SEEN_ACCENTS), "seen_accent"
+        variant = draw.choice(VARIANTS[split])
+        plan.append(
+            {
+                "voice": accent + (f"+{variant}" if variant else ""),
+                "accent": accent,
+                "variant": variant or "default",
+                "group": group,
+                "rate": draw.randint(*RATE_WPM),
+                "pitch": draw.randint(*PITCH),
+            }
+        )
+    return plan
+
+
+def trim_silence(samples: np.ndarray, rate: int) -> np.ndarray:
+    loud = np.flatnonzero(np.abs(samples) > SILENCE_LEVEL)
+    if not len(loud):
+        return samples
+    keep = int(EDGE_SILENCE * rate)
+    return samples[max(loud[0] - keep, 0) : loud[-1] + keep]
+
+
+def speak(text: str, voice: dict[str, Any], seed: int) -> np.ndarray:
+    """One utterance as 16 kHz mono float32."""
+    samples, rate = espeak.synthesize(text, voice["voice"], voice["rate"], voice["pitch"], seed)
+    return to_mono_16k(trim_silence(samples, rate), rate)
+
+
+def _build(tmp: Path, train: int, val: int, test: int, seed: int, max_words: int) -> dict:
+    pool = english_text.sentences(max_words=max_words)
+    random.Random(seed).shuffle(pool)
+    need = {"test": test, "val": val, "train": train}
+    if sum(need.values()) > len(pool):
+        raise UserError(f"the text sources have {len(pool)} sentences; ask for fewer utterances")
+    texts, start = {}, 0
+    for split in ("test", "val", "train"):  # test first: its sentences never change with size
+        texts[split] = pool[start : start + need[split]]
+        start += need[split]
+    noise = np.random.default_rng(seed + 20)
+    summary: dict[str, Any] = {}
+    for split in SPLITS:
+        (tmp / split).mkdir()
+        if split == "test":
+            (tmp / "test_snr20").mkdir()
+        rows, seconds = [], 0.0
+        for index, (text, voice) in enumerate(
+            zip(texts[split], voice_plan(split, need[split], seed))
+        ):
+            audio = speak(text, voice, seed * 100003 + index)
+            row = {"file": f"{split}/{index:06d}.wav", "text": text, **voice}
+            row["seconds"] = round(len(audio) / SAMPLE_RATE, 3)
+            (tmp / row["file"]).write_bytes(wav_bytes(audio))
+            if split == "test":
+                noisy = mix_at_snr(audio, noise.standard_normal(len(audio)), TEST_SNR_DB)
+                row["file_snr20"] = f"test_snr20/{index:06d}.wav"
+                (tmp / row["file_snr20"]).write_bytes(wav_bytes(noisy / max(1.0, _peak(noisy))))
+            rows.append(row)
+            seconds += row["seconds"]
+        (tmp / f"{split}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        summary[split] = {
+            "utterances": len(rows),
+            "hours": round(seconds / 3600, 3),
+            "voices": sorted({r["voice"] for r in rows}),
+            "accents": sorted({r["accent"] for r in rows}),
+            "variants": sorted({r["variant"] for r in rows}),
+        }
+    return {
+        "corpus": "speech",
+        "version": VERSION,
+        "sample_rate": SAMPLE_RATE,
+        "build_params": {"train": train, "val": val, "test": test, "seed": seed}
+        | {"max_words": max_words, "rate_wpm": RATE_WPM, "pitch": PITCH, "test_snr_db": 20.0},
+        "sources": {"espeakng-loader": espeak.version(), **english_text.source_versions()},
+        "sentence_pool": len(pool),
+        "splits": summary,
+    }
+
+
+def _peak(samples: np.ndarray) -> float:
+    return float(np.max(np.abs(samples))) if len(samples) else 0.0
+
+
+@lru_cache(maxsize=8)
+def _rows(corpus_dir: str, split: str) -> tuple[dict, ...]:
+    lines = (Path(corpus_dir) / f"{split}.jsonl").read_text().splitlines()
+    return tuple(json.loads(line) for line in lines)
+
+
+def load_split(
+    corpus_dir: Path, split: str, noisy: bool = False, limit: int = 0
+) -> tuple[list[np.ndarray], list[str], list[dict]]:
+    """``(int16 sample arrays, transcripts, metadata rows)`` of one split of a built corpus;
+    ``noisy`` gives the 20 dB SNR version of the test split."""
+    if split not in SPLITS:
+        raise UserError(f"unknown split '{split}'; valid: {', '.join(SPLITS)}")
+    rows = list(_rows(str(corpus_dir), split))[: limit or None]
+    key = "file_snr20" if noisy else "file"
+    if noisy and split != "test":
+        raise UserError("only the test split has a 20 dB SNR version")
+    audio = [read_wav_int16(Path(corpus_dir) / row[key]) for row in rows]
+    return audio, [row["text"] for row in rows], rows
+
+
+def summary(corpus_dir: Path) -> dict[str, Any]:
+    """The manifest's counts, voices per split, hours and build parameters."""
+    manifest = read_manifest(corpus_dir)
+    manifest["path"] = str(corpus_dir)
+    return manifest
+
+
+def folder_split(folder: str | Path, split: str) -> tuple[list[np.ndarray], list[str], list[dict]]:
+    """A user's split: ``<folder>/<split>/`` holds audio files with same-stem ``.txt``
+    transcripts, or a ``transcripts.csv`` with columns ``path,text`` (paths relative to
+    it). Any sample rate and channel count; returned as 16 kHz mono int16."""
+    import csv
+
+    from deeptasks.common.audio import AUDIO_SUFFIXES, read_audio
+
+    root = Path(folder) / split
+    if not root.is_dir():
+        raise UserError(f"no {split}/ folder in {folder}; it needs train/, val/ and test/")
+    table = root / "transcripts.csv"
+    if table.is_file():
+        with open(table, newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            if not {"path", "text"} <= set(reader.fieldnames or ()):
+                raise UserError(f"{table} needs a header with columns path,text")
+            pairs = [(root / row["path"], row["text"]) for row in reader]
+    else:
+        pairs = []
+        for path in sorted(p for p in root.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES):
+            transcript = path.with_suffix(".txt")
+            if not transcript.is_file():
+                raise UserError(f"{path} has no transcript {transcript.name} beside it")
+            pairs.append((path, transcript.read_text(encoding="utf-8").strip()))
+    if not pairs:
+        raise UserError(f"{root} has no audio files (WAV, FLAC, OGG ...) or transcripts.csv")
+    audio = [to_int16(read_audio(path)) for path, _ in pairs]
+    rows = [{"file": str(path), "text": text, "group": "all"} for path, text in pairs]
+    return audio, [text for _, text in pairs], rows
+
+
+def to_int16(samples: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(np.asarray(samples) * 32767.0), -32768, 32767).astype(np.int16)

@@ -1,0 +1,88 @@
+"""Speech recognition configs and presets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from deeptasks.config import RuntimeConfig, TaskConfig, TrainConfig, choice
+
+
+@dataclass
+class DataConfig:
+    # speech: the eSpeak NG corpus (offline); folder: your audio + transcripts;
+    # librispeech / ljspeech: tfds (internet the first time).
+    source: str = choice("speech", "speech", "folder", "librispeech", "ljspeech")
+    folder: str = ""  # source=folder: train/ val/ test/ of audio + same-stem .txt, or a CSV
+    tfds_data_dir: str = ""  # librispeech/ljspeech: where tfds keeps (or finds) the data
+    max_utterances: int = 2000  # librispeech/ljspeech: per split, loaded into memory
+    # the speech corpus: utterances per split, its seed and longest sentence (words)
+    train_utterances: int = 3000
+    val_utterances: int = 200
+    test_utterances: int = 400
+    corpus_seed: int = 0
+    max_words: int = 10
+    max_seconds: float = 8.0  # longer training utterances are skipped
+    # on-the-fly training augmentation (SpecAugment is in the model: model.*_masks)
+    augment: bool = True
+    noise_probability: float = 0.5  # share of utterances with noise added
+    snr_db: tuple[float, float] = (10.0, 40.0)  # its SNR, drawn uniformly
+    speed: tuple[float, float] = (0.9, 1.1)  # speed (and pitch) perturbation factor
+    gain_db: tuple[float, float] = (-6.0, 6.0)
+    shuffle_buffer: int = 1000
+
+
+@dataclass
+class ModelConfig:
+    name: str = choice("blstm", "blstm", "dfcnn")
+    n_mels: int = 64
+    filters: int = 32  # conv channels (dfcnn: first block, doubling up to 4x)
+    rnn: str = choice("gru", "gru", "lstm")  # blstm
+    rnn_units: int = 128  # blstm: per direction
+    rnn_layers: int = 2  # blstm
+    conv_blocks: int = 4  # dfcnn
+    dense_units: int = 256  # dfcnn
+    dropout: float = 0.1
+    freq_masks: int = 2  # SpecAugment, training only
+    freq_width: int = 8
+    time_masks: int = 2
+    time_width: int = 20
+    beam_width: int = 16  # beam-search decoding
+
+
+def _config(preset: str, data: DataConfig, model: ModelConfig, train: TrainConfig) -> TaskConfig:
+    return TaskConfig("speech_recognition", preset, data, model, train, RuntimeConfig())
+
+
+def smoke() -> TaskConfig:
+    """Seconds on a CPU: a 64-utterance corpus and a tiny model, a few steps."""
+    return _config(
+        "smoke",
+        DataConfig(train_utterances=48, val_utterances=8, test_utterances=8, max_words=6),
+        ModelConfig(n_mels=32, filters=4, rnn_units=16, rnn_layers=1, conv_blocks=2),
+        TrainConfig(epochs=1, steps_per_epoch=2, batch_size=4, learning_rate=1e-3),
+    )
+
+
+def default() -> TaskConfig:
+    """The README run: BLSTM-CTC on 3,000 utterances, a few CPU minutes."""
+    return _config(
+        "default",
+        DataConfig(),
+        ModelConfig(),
+        TrainConfig(epochs=6, steps_per_epoch=50, batch_size=32, learning_rate=2e-3, clipnorm=5.0),
+    )
+
+
+def benchmark() -> TaskConfig:
+    """The quality table (<= 30 CPU-minutes): more data, a wider model, longer training."""
+    return _config(
+        "benchmark",
+        DataConfig(train_utterances=8000),
+        ModelConfig(filters=32, rnn_units=192, rnn_layers=3),
+        TrainConfig(
+            epochs=20, steps_per_epoch=100, batch_size=32, learning_rate=2e-3, clipnorm=5.0
+        ),
+    )
+
+
+PRESETS = {"smoke": smoke, "default": default, "benchmark": benchmark}
