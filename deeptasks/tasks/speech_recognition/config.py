@@ -69,7 +69,7 @@ def default() -> TaskConfig:
         "default",
         DataConfig(),
         ModelConfig(),
-        TrainConfig(epochs=6, steps_per_epoch=50, batch_size=32, learning_rate=2e-3, clipnorm=5.0),
+        TrainConfig(epochs=8, steps_per_epoch=50, batch_size=32, learning_rate=2e-3, clipnorm=5.0),
     )
 
 
