@@ -17,6 +17,7 @@ TASK_PACKAGES = (
     "detection",
     "segmentation",
     "speech_recognition",
+    "translation",
 )
 
 

@@ -101,7 +101,10 @@ def cmd_predict(args) -> None:
     from deeptasks.common.training import load_run
 
     task, cfg, model = load_run(Path(args.workdir))
-    out_dir = Path(args.output or Path(args.workdir) / "predictions")
+    if args.output:
+        out_dir = Path(args.output)
+    else:  # text tasks print to standard output; the others write files into a folder
+        out_dir = None if task.text_output else Path(args.workdir) / "predictions"
     options = {}
     for name in PREDICT_OPTIONS:
         value = getattr(args, name)
@@ -178,8 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_evaluate)
     p = sub.add_parser("predict", help="run a trained model on your files")
     p.add_argument("--workdir", required=True)
-    p.add_argument("inputs", nargs="+", metavar="INPUT")
-    p.add_argument("-o", "--output", help="output folder (default WORKDIR/predictions)")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="input files ('-': standard input)")
+    p.add_argument(
+        "-o",
+        "--output",
+        help="output folder (default WORKDIR/predictions); text tasks: an output file "
+        "(default standard output)",
+    )
     p.add_argument("--force", action="store_true", help="overwrite existing outputs")
     p.add_argument(
         "--sigma",

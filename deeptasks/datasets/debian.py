@@ -19,7 +19,7 @@ class DebianUnavailable(RuntimeError):
     """apt is missing, offline, or does not have the package."""
 
 
-def _apt_options(state: Path) -> list[str]:
+def _apt_options(state: Path, extra: tuple[str, ...] = ()) -> list[str]:
     for sub in ("lists/partial", "cache/archives/partial"):
         (state / sub).mkdir(parents=True, exist_ok=True)
     return [
@@ -31,6 +31,7 @@ def _apt_options(state: Path) -> list[str]:
         "Debug::NoLocking=1",
         "-o",
         "APT::Sandbox::User=root",
+        *[arg for option in extra for arg in ("-o", option)],
         "-qq",
     ]
 
@@ -67,3 +68,31 @@ def fetch_packages(packages: list[str], dest: Path, state: Path) -> dict[str, di
     if missing:
         raise DebianUnavailable(f"apt did not deliver {', '.join(sorted(missing))}")
     return found
+
+
+def fetch_lists(state: Path, languages: tuple[str, ...]) -> list[Path]:
+    """``apt-get update`` into ``state/lists`` with the description translations of
+    ``languages`` (``Translation-<lang>`` files, as the mirror compresses them), reading
+    the system's sources. Returns the list files found there."""
+    if shutil.which("apt-get") is None:
+        raise DebianUnavailable("apt-get not found (not a Debian-based system)")
+    # The image may disable translations (Acquire::Languages "none"); ours asks for them.
+    options = _apt_options(state, (f"Acquire::Languages={','.join(languages)}",))
+    _run(["apt-get", *options, "update"])
+    return sorted(p for p in (state / "lists").iterdir() if p.is_file())
+
+
+def read_list(path: Path) -> str:
+    """The text of an apt list file in whatever compression apt kept it (lz4, gz, xz...)."""
+    helper = Path("/usr/lib/apt/apt-helper")
+    if path.suffix in ("", ".txt") or not helper.exists():
+        return path.read_text(encoding="utf-8", errors="replace")
+    try:
+        done = subprocess.run(
+            [str(helper), "cat-file", str(path)], capture_output=True, timeout=APT_TIMEOUT_S
+        )
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise DebianUnavailable(f"apt-helper failed: {err}") from None
+    if done.returncode != 0:
+        raise DebianUnavailable(f"apt-helper cannot read {path.name}")
+    return done.stdout.decode("utf-8", errors="replace")

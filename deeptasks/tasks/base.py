@@ -48,6 +48,8 @@ class Task:
             ``"sigma"`` -> ``--sigma``).
         callbacks: ``(cfg) -> [keras.callbacks.Callback]`` the driver adds to its own
             (e.g. a fine-tuning schedule).
+        text_output: ``predict`` writes text: to standard output when no ``-o`` is given
+            (``out_dir`` None), else to the file ``-o`` names.
     """
 
     name: str
@@ -65,6 +67,7 @@ class Task:
     check: Callable[..., None] | None = None
     predict_options: tuple[str, ...] = ()
     callbacks: Callable[..., list] | None = None
+    text_output: bool = False
 
     def __post_init__(self) -> None:
         registry.register("task", self.name, self)

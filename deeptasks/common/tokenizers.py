@@ -1,0 +1,76 @@
+"""SentencePiece subword tokenizers for the language tasks: train on a training split
+(keras-hub's ``compute_sentence_piece_proto``), cache by what they were trained on, load
+as keras-hub's ``SentencePieceTokenizer`` (a Keras layer, so a model that holds one
+saves it inside its ``.keras`` file).
+
+Ids 0-3 are fixed by keras-hub's trainer: ``<pad>`` 0, ``<unk>`` 1, ``<s>`` 2, ``</s>`` 3.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from deeptasks.common.io import atomic_write_bytes
+from deeptasks.datasets import cache
+from deeptasks.errors import UserError
+
+PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
+
+
+def train_sentencepiece(
+    sentences: Sequence[str], vocabulary_size: int, model_type: str = "unigram"
+) -> bytes:
+    """A SentencePiece model proto trained on ``sentences``."""
+    import keras_hub
+    import tensorflow as tf
+
+    if not sentences:
+        raise UserError("no training sentences to learn a tokenizer from; check data.source")
+    try:
+        return keras_hub.tokenizers.compute_sentence_piece_proto(
+            tf.data.Dataset.from_tensor_slices(list(sentences)),
+            vocabulary_size=vocabulary_size,
+            model_type=model_type,
+        )
+    except RuntimeError as err:
+        most = re.search(r"<= (\d+)", str(err))
+        if most is None:
+            raise
+        raise UserError(
+            f"the training text is too small for a vocabulary of {vocabulary_size}; "
+            f"set model.vocabulary_size to at most {most.group(1)}"
+        ) from None
+
+
+def cached_sentencepiece(
+    sentences: Sequence[str], vocabulary_size: int, model_type: str = "unigram"
+) -> bytes:
+    """:func:`train_sentencepiece`, kept in ``<data dir>/tokenizers/`` under a digest of
+    the sentences and settings, so a second run with the same training split reuses it."""
+    digest = hashlib.sha256()
+    for sentence in sentences:
+        digest.update(sentence.encode("utf-8") + b"\n")
+    digest.update(f"{vocabulary_size}:{model_type}".encode())
+    path = cache.data_dir() / "tokenizers" / f"{digest.hexdigest()[:20]}.model"
+    if path.is_file():
+        return path.read_bytes()
+    proto = train_sentencepiece(sentences, vocabulary_size, model_type)
+    atomic_write_bytes(path, proto)
+    return proto
+
+
+def sentencepiece_tokenizer(proto: bytes | str | Path):
+    """keras-hub's ``SentencePieceTokenizer`` of a proto (bytes or a ``.model`` file)."""
+    import keras_hub
+
+    if isinstance(proto, Path):
+        proto = str(proto)
+    return keras_hub.tokenizers.SentencePieceTokenizer(proto=proto)
+
+
+def save_sentencepiece(proto: bytes, path: Path) -> Path:
+    """The proto as a ``.model`` file that ``sentencepiece`` and keras-hub both read."""
+    return atomic_write_bytes(path, proto)

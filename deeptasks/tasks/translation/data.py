@@ -1,0 +1,142 @@
+"""Sentence pairs from the configured source, the shared SentencePiece tokenizer, and
+tf.data pipelines of ``({"source", "target_in"}, target_out, weights)``."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import tensorflow as tf
+
+from deeptasks.common import tokenizers
+from deeptasks.common.tokenizers import BOS_ID, EOS_ID
+from deeptasks.datasets import ddtp
+from deeptasks.datasets import tfds as tfds_adapters
+from deeptasks.errors import UserError
+
+DDTP_SOURCES = ("ddtp", "ddtp_sample")
+TSV_HELD_OUT = 0.05  # tsv: this share of sources each for val and for test (by hash)
+_PAIRS: dict[tuple, list[tuple[str, str]]] = {}
+_TOKENIZERS: dict[tuple, object] = {}
+
+
+def check(cfg) -> None:
+    d = cfg.data
+    if d.source in DDTP_SOURCES:
+        langs = {d.source_lang, d.target_lang}
+        if "en" not in langs or len(langs) != 2 or not langs - {"en"} <= set(ddtp.LANGUAGES):
+            raise UserError(
+                f"ddtp pairs English with {', '.join(ddtp.LANGUAGES)}: set data.source_lang "
+                f"and data.target_lang to en and one of them (got {d.source_lang}->{d.target_lang})"
+            )
+    if d.source == "tsv" and not Path(d.tsv_path).is_file():
+        raise UserError(
+            f"data.source=tsv needs data.tsv_path, a file of 'source<TAB>target' lines "
+            f"(got '{d.tsv_path}')"
+        )
+    if d.source in ("wmt14", "ted") and not d.tfds_config:
+        raise UserError(
+            f"data.source={d.source} needs data.tfds_config (e.g. "
+            f"{'de-en' if d.source == 'wmt14' else 'pt_to_en'})"
+        )
+    if cfg.model.embedding_dim % cfg.model.num_heads:
+        raise UserError("model.embedding_dim must be a multiple of model.num_heads")
+
+
+def read_tsv_pairs(path: Path) -> list[tuple[str, str]]:
+    """``source<TAB>target`` lines (empty lines skipped); anything else is an error."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise UserError(f"cannot read {path}: {err}; give a UTF-8 text file") from None
+    pairs = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) != 2 or not all(f.strip() for f in fields):
+            raise UserError(
+                f"{path}:{number}: expected 'source<TAB>target', got {len(fields)} field(s)"
+            )
+        pairs.append((fields[0].strip(), fields[1].strip()))
+    return pairs
+
+
+def _tsv_split(source: str) -> str:
+    value = int(hashlib.md5(source.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return "test" if value < TSV_HELD_OUT else "val" if value < 2 * TSV_HELD_OUT else "train"
+
+
+def pairs(cfg, split: str) -> list[tuple[str, str]]:
+    """``[(source sentence, reference translation)]`` of one split."""
+    d = cfg.data
+    key = (d.source, d.source_lang, d.target_lang, d.tsv_path, d.tfds_config, split)
+    if key not in _PAIRS:
+        if d.source in DDTP_SOURCES:
+            other = d.target_lang if d.source_lang == "en" else d.source_lang
+            found = ddtp.load_pairs(split, other, sample=d.source == "ddtp_sample")
+            if d.source_lang != "en":
+                found = [(tgt, src) for src, tgt in found]
+        elif d.source == "tsv":
+            found = [p for p in read_tsv_pairs(Path(d.tsv_path)) if _tsv_split(p[0]) == split]
+        else:
+            found = tfds_adapters.translation_pairs(
+                d.source, d.tfds_config, split, d.tfds_data_dir, d.train_pairs
+            )
+        _PAIRS[key] = found
+    found = _PAIRS[key]
+    limit = {"train": d.train_pairs, "test": d.test_pairs}.get(split, 0)
+    return found[:limit] if limit else found
+
+
+def tokenizer(cfg):
+    """The SentencePiece tokenizer shared by both languages, trained on the training
+    split's two sides (cached in the data dir by what it was trained on)."""
+    d, m = cfg.data, cfg.model
+    key = (d.source, d.source_lang, d.target_lang, d.tsv_path, d.tfds_config, d.train_pairs)
+    key += (m.vocabulary_size,)
+    if key not in _TOKENIZERS:
+        train = pairs(cfg, "train")
+        sentences = [s for pair in train for s in pair]
+        proto = tokenizers.cached_sentencepiece(sentences, m.vocabulary_size)
+        _TOKENIZERS[key] = tokenizers.sentencepiece_tokenizer(proto)
+    return _TOKENIZERS[key]
+
+
+def encode_pair(tokenize, source, target, max_tokens: int):
+    """Ids of one pair: source + EOS, BOS + target (decoder input), target + EOS (labels)."""
+    src = tf.concat([tokenize(source)[: max_tokens - 1], [EOS_ID]], 0)
+    tgt = tokenize(target)[: max_tokens - 1]
+    target_in = tf.concat([[BOS_ID], tgt], 0)
+    target_out = tf.concat([tgt, [EOS_ID]], 0)
+    return src, target_in, target_out
+
+
+def build_dataset(cfg, split: str, input_context=None) -> tf.data.Dataset:
+    """Padded batches of ``({"source", "target_in"}, target_out, weights)``; weights are
+    0 on padding. Training repeats and shuffles; val and test are one pass."""
+    tokenize = tokenizer(cfg)
+    found = pairs(cfg, split)
+    if not found:
+        raise UserError(f"the {split} split has no sentence pairs; check data.source")
+    sources, targets = zip(*found)
+    dataset = tf.data.Dataset.from_tensor_slices((list(sources), list(targets)))
+    if input_context is not None:
+        dataset = dataset.shard(input_context.num_input_pipelines, input_context.input_pipeline_id)
+    max_tokens = cfg.data.max_tokens
+    dataset = dataset.map(
+        lambda s, t: encode_pair(tokenize, s, t, max_tokens), num_parallel_calls=tf.data.AUTOTUNE
+    ).cache()
+    batch = cfg.train.batch_size
+    if input_context is not None:
+        batch = input_context.get_per_replica_batch_size(batch)
+    if split == "train":
+        dataset = dataset.shuffle(cfg.data.shuffle_buffer, seed=cfg.train.seed).repeat()
+    dataset = dataset.padded_batch(batch, drop_remainder=split == "train")
+    return dataset.map(
+        lambda s, t_in, t_out: (
+            {"source": s, "target_in": t_in},
+            t_out,
+            tf.cast(t_out != 0, tf.float32),
+        )
+    ).prefetch(tf.data.AUTOTUNE)
