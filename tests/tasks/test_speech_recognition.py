@@ -1,0 +1,145 @@
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import deeptasks
+from deeptasks.cli import main
+from deeptasks.common.audio import write_wav
+from deeptasks.tasks.speech_recognition import data
+from deeptasks.tasks.speech_recognition.layers import LogMelSpectrogram, SpecAugment
+from deeptasks.tasks.speech_recognition.models import CLASSES, output_frames
+
+TASK = deeptasks.get_task("speech_recognition")
+
+
+def _cfg(*overrides):
+    return TASK.config("smoke", list(overrides))
+
+
+def test_log_mel_ignores_padding_and_round_trips():
+    layer = LogMelSpectrogram(16)
+    audio = np.random.default_rng(0).uniform(-0.5, 0.5, 8000).astype(np.float32)
+    alone = np.asarray(layer(audio[None]))
+    padded = np.asarray(layer(np.concatenate([audio, np.zeros(4000, np.float32)])[None]))
+    assert alone.shape == (1, 51, 16) and padded.shape == (1, 76, 16)
+    # whole-padding frames are 0 and the utterance's own frames keep their values
+    np.testing.assert_allclose(padded[0, :49], alone[0, :49], atol=1e-3)
+    assert np.all(padded[0, 53:] == 0.0)
+    clone = LogMelSpectrogram.from_config(layer.get_config())
+    np.testing.assert_allclose(np.asarray(clone(audio[None])), alone, atol=1e-6)
+
+
+def test_spec_augment_masks_only_in_training():
+    features = np.ones([2, 100, 32], np.float32)
+    layer = SpecAugment(2, 8, 2, 20, seed=1)
+    np.testing.assert_array_equal(np.asarray(layer(features)), features)
+    masked = np.asarray(layer(features, training=True))
+    assert 0.0 < (masked == 0).mean() < 0.6
+    assert SpecAugment.from_config(layer.get_config()).time_width == 20
+
+
+def test_perturbation_same_eagerly_and_in_tf_data():
+    cfg = _cfg("data.noise_probability=1.0")
+    audio = tf.constant(np.sin(np.arange(16000) / 10.0).astype(np.float32) * 0.5)
+    seed = tf.constant([5, 6], tf.int64)
+    eager = data.perturb(cfg, audio, seed).numpy()
+    mapped = next(
+        iter(tf.data.Dataset.from_tensors((audio, seed)).map(lambda a, s: data.perturb(cfg, a, s)))
+    ).numpy()
+    np.testing.assert_allclose(eager, mapped, atol=1e-6)
+    lengths = {len(data.perturb(cfg, audio, tf.constant([5, k], tf.int64))) for k in range(6)}
+    assert len(lengths) > 1 and all(14000 < n < 18000 for n in lengths)  # speed 0.9-1.1
+
+
+@pytest.mark.parametrize("name", ["blstm", "dfcnn"])
+def test_models_output_frames_and_load_safe_mode(name, tmp_path):
+    cfg = _cfg(f"model.name={name}")
+    model = TASK.build_model(cfg)
+    audio = np.random.default_rng(1).normal(0, 0.1, [2, 12345]).astype(np.float32)
+    out = np.asarray(model.predict_on_batch(audio))
+    assert out.shape == (2, output_frames(12345), CLASSES)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
+    np.testing.assert_allclose(np.asarray(loaded.predict_on_batch(audio)), out, atol=1e-5)
+
+
+def test_train_batches_pad_audio_and_labels():
+    cfg = _cfg()
+    audio, labels = next(iter(TASK.build_dataset(cfg, "train")))
+    assert audio.shape[0] == labels.shape[0] == cfg.train.batch_size
+    assert audio.dtype == tf.float32 and labels.dtype == tf.int32
+    assert int(tf.reduce_min(tf.reduce_sum(tf.cast(labels > 0, tf.int32), 1))) > 0
+    val = list(TASK.build_dataset(cfg, "val"))
+    assert sum(int(a.shape[0]) for a, _ in val) == cfg.data.val_utterances
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("runs") / "sr"
+    assert (
+        main(["train", "speech_recognition", "--preset", "smoke", "--workdir", str(workdir)]) == 0
+    )
+    return workdir
+
+
+def test_cli_train_writes_metrics_and_samples(smoke_run):
+    metrics = json.loads((smoke_run / "metrics.json").read_text())
+    model, baseline = metrics["test"]["model"], metrics["test"]["baseline"]
+    for key in ("cer", "wer", "cer_snr20", "wer_snr20", "cer_beam", "cer_unseen_accent", "rtf"):
+        assert np.isfinite(model[key]), key
+    assert {"cer", "wer", "cer_snr20", "cer_seen_accent"} <= set(baseline)
+    assert metrics["test"]["baseline_name"] == "dtw_template_matcher"
+    assert metrics["data"]["splits"]["test"] == 8
+    names = {p.split("/")[-1] for p in metrics["samples"]}
+    assert {"test00_alignment.png", "test00.wav", "transcripts.txt"} <= names
+    assert "ref:" in (smoke_run / "samples" / "transcripts.txt").read_text()
+
+
+def test_cli_evaluate_and_predict(smoke_run, tmp_path, capsys):
+    assert main(["evaluate", "--workdir", str(smoke_run)]) == 0
+    assert "cer_snr20" in capsys.readouterr().out
+    clips = []
+    for k in range(2):
+        path = tmp_path / f"clip{k}.wav"
+        write_wav(path, 0.3 * np.sin(np.arange(8000 * (k + 1)) / (5.0 + k)), rate=22050)
+        clips.append(str(path))
+    out = tmp_path / "out.json"
+    assert main(["predict", "--workdir", str(smoke_run), *clips, "-o", str(out)]) == 0
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert [line.split("\t")[0] for line in printed[:2]] == clips
+    assert [r["file"] for r in json.loads(out.read_text())] == clips
+    assert main(["predict", "--workdir", str(smoke_run), *clips, "-o", str(out)]) == 2
+    capsys.readouterr()
+    text_out = tmp_path / "t.txt"
+    assert main(["predict", "--workdir", str(smoke_run), clips[0], "-o", str(text_out)]) == 0
+    assert text_out.read_text().startswith(clips[0] + "\t")
+
+
+def test_cli_predict_bad_audio_is_one_line(smoke_run, tmp_path, error_line):
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"RIFF nonsense")
+    assert main(["predict", "--workdir", str(smoke_run), str(bad)]) == 2
+    assert "bad.wav is not readable audio" in error_line()
+    silent = tmp_path / "silent.wav"
+    write_wav(silent, np.zeros(4000, np.float32))
+    assert main(["predict", "--workdir", str(smoke_run), str(silent)]) == 2
+    assert "is silent" in error_line()
+
+
+def test_cli_data_prints_the_corpus_summary(capsys):
+    assert main(["data", "speech_recognition", "--preset", "smoke"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["splits"]["train"] == 48
+    assert summary["splits"]["detail"]["test"]["accents"]
+    assert summary["sources"]["espeakng-loader"]
+
+
+def test_bad_config_is_one_line(error_line):
+    assert (
+        main(["train", "speech_recognition", "--preset", "smoke", "--set", "data.speed=1.2,0.8"])
+        == 2
+    )
+    assert "data.speed" in error_line()
