@@ -11,6 +11,7 @@ PRINTS = {
     "denoising": "psnr",
     "detection": "map_50",
     "segmentation": "miou",
+    "speech_recognition": "cer",
 }
 
 
