@@ -1,0 +1,81 @@
+"""Quality table for speech recognition: BLSTM-CTC and DFCNN-CTC beside the DTW template
+matcher, on unseen sentences spoken by unseen voices (eSpeak NG corpus).
+
+Trains each run once into ``runs/bench-speech_recognition/<model>-<preset>/`` (finished
+runs are reused; a run directory given with ``--workdir`` is read as it is) and prints one
+table: CER and WER on the clean and 20 dB SNR test split, greedy and beam search, the
+unseen-accent half, and the real-time factor of CPU inference.
+
+    python benchmarks/speech_recognition_quality.py [--only blstm,dfcnn] [--preset benchmark]
+    python benchmarks/speech_recognition_quality.py --workdir runs/sr-default-blstm
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+from _runs import train_once
+from _table import markdown_table
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+MODELS = ("blstm", "dfcnn")
+COLUMNS = ("cer", "wer", "cer_beam", "wer_beam", "cer_snr20", "wer_snr20", "cer_unseen_accent")
+
+
+def _cell(scores: dict, key: str) -> str:
+    value = scores.get(key)
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default=",".join(MODELS), help="comma-separated models")
+    parser.add_argument("--preset", default="benchmark")
+    parser.add_argument("--root", default="runs/bench-speech_recognition")
+    parser.add_argument("--workdir", action="append", default=[], help="finished run(s) to read")
+    args = parser.parse_args()
+    if args.workdir:
+        runs = [json.loads((Path(w) / "metrics.json").read_text()) for w in args.workdir]
+    else:
+        runs = [
+            train_once(
+                "speech_recognition", Path(args.root) / f"{m}-{args.preset}", args.preset, m, []
+            )
+            for m in filter(None, args.only.split(","))
+        ]
+    rows = []
+    for metrics in runs:
+        test = metrics["test"]
+        rows.append(
+            (
+                f"{metrics['model_name']} ({metrics['preset']})",
+                *(_cell(test["model"], key) for key in COLUMNS),
+                f"{test['model']['rtf']:.4f}",
+                f"{metrics['train_seconds'] / 60:.1f}",
+            )
+        )
+    baseline = runs[-1]["test"]
+    rows.append(
+        (
+            f"{baseline['baseline_name']} (baseline)",
+            *(_cell(baseline["baseline"], key) for key in COLUMNS),
+            f"{baseline['baseline']['rtf']:.4f}",
+            "-",
+        )
+    )
+    splits = runs[-1]["data"]["splits"]
+    print(
+        f"\nspeech_recognition, eSpeak NG corpus: {splits['train']} training utterances; "
+        f"test {splits['test']} utterances of unseen sentences by unseen voice variants "
+        f"(half in unseen accents), clean and at 20 dB SNR; beam width {baseline['beam_width']}\n"
+    )
+    header = ("model", *COLUMNS, "rtf", "train min")
+    print(markdown_table(header, rows))
+
+
+if __name__ == "__main__":
+    main()
