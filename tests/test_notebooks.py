@@ -12,6 +12,7 @@ PRINTS = {
     "detection": "map_50",
     "segmentation": "miou",
     "speech_recognition": "cer",
+    "translation": "bleu",
 }
 
 

@@ -74,3 +74,30 @@ def sentencepiece_tokenizer(proto: bytes | str | Path):
 def save_sentencepiece(proto: bytes, path: Path) -> Path:
     """The proto as a ``.model`` file that ``sentencepiece`` and keras-hub both read."""
     return atomic_write_bytes(path, proto)
+
+
+_PROCESSORS: dict[str, object] = {}
+
+
+def processor(proto: bytes):
+    """The ``sentencepiece`` processor of a proto, made once per proto.
+
+    Tokenising through it (not through the keras-hub layer's TF op) keeps the pipelines
+    and decoding free of tf-text's kernel-owned resources, which are named alike in eager
+    mode, so that one tokenizer being freed can break another."""
+    import sentencepiece
+
+    key = hashlib.sha256(proto).hexdigest()
+    if key not in _PROCESSORS:
+        _PROCESSORS[key] = sentencepiece.SentencePieceProcessor(model_proto=proto)
+    return _PROCESSORS[key]
+
+
+def encode(proto: bytes, sentences: Sequence[str]) -> list[list[int]]:
+    """Subword ids of each sentence (no BOS/EOS)."""
+    return processor(proto).encode(list(sentences))
+
+
+def decode(proto: bytes, ids: Sequence[Sequence[int]]) -> list[str]:
+    """Detokenised text of each id list."""
+    return processor(proto).decode([list(map(int, row)) for row in ids])

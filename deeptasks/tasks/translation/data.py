@@ -17,7 +17,7 @@ from deeptasks.errors import UserError
 DDTP_SOURCES = ("ddtp", "ddtp_sample")
 TSV_HELD_OUT = 0.05  # tsv: this share of sources each for val and for test (by hash)
 _PAIRS: dict[tuple, list[tuple[str, str]]] = {}
-_TOKENIZERS: dict[tuple, object] = {}
+_PROTOS: dict[tuple, bytes] = {}
 
 
 def check(cfg) -> None:
@@ -89,24 +89,33 @@ def pairs(cfg, split: str) -> list[tuple[str, str]]:
     return found[:limit] if limit else found
 
 
-def tokenizer(cfg):
-    """The SentencePiece tokenizer shared by both languages, trained on the training
-    split's two sides (cached in the data dir by what it was trained on)."""
+def proto(cfg) -> bytes:
+    """The SentencePiece model shared by both languages, trained on the training split's
+    two sides (cached in the data dir by what it was trained on)."""
     d, m = cfg.data, cfg.model
     key = (d.source, d.source_lang, d.target_lang, d.tsv_path, d.tfds_config, d.train_pairs)
     key += (m.vocabulary_size,)
-    if key not in _TOKENIZERS:
-        train = pairs(cfg, "train")
-        sentences = [s for pair in train for s in pair]
-        proto = tokenizers.cached_sentencepiece(sentences, m.vocabulary_size)
-        _TOKENIZERS[key] = tokenizers.sentencepiece_tokenizer(proto)
-    return _TOKENIZERS[key]
+    if key not in _PROTOS:
+        sentences = [s for pair in pairs(cfg, "train") for s in pair]
+        _PROTOS[key] = tokenizers.cached_sentencepiece(sentences, m.vocabulary_size)
+    return _PROTOS[key]
 
 
-def encode_pair(tokenize, source, target, max_tokens: int):
+def tokenizer(cfg):
+    """keras-hub's ``SentencePieceTokenizer`` of :func:`proto` (a model keeps it)."""
+    return tokenizers.sentencepiece_tokenizer(proto(cfg))
+
+
+def _ragged(rows: list[list[int]]) -> tf.RaggedTensor:
+    lengths = [len(row) for row in rows]
+    flat = [i for row in rows for i in row]
+    return tf.RaggedTensor.from_row_lengths(tf.constant(flat, tf.int32), lengths)
+
+
+def encode_pair(src, tgt, max_tokens: int):
     """Ids of one pair: source + EOS, BOS + target (decoder input), target + EOS (labels)."""
-    src = tf.concat([tokenize(source)[: max_tokens - 1], [EOS_ID]], 0)
-    tgt = tokenize(target)[: max_tokens - 1]
+    src = tf.concat([src[: max_tokens - 1], [EOS_ID]], 0)
+    tgt = tgt[: max_tokens - 1]
     target_in = tf.concat([[BOS_ID], tgt], 0)
     target_out = tf.concat([tgt, [EOS_ID]], 0)
     return src, target_in, target_out
@@ -115,17 +124,22 @@ def encode_pair(tokenize, source, target, max_tokens: int):
 def build_dataset(cfg, split: str, input_context=None) -> tf.data.Dataset:
     """Padded batches of ``({"source", "target_in"}, target_out, weights)``; weights are
     0 on padding. Training repeats and shuffles; val and test are one pass."""
-    tokenize = tokenizer(cfg)
+    model_proto = proto(cfg)
     found = pairs(cfg, split)
     if not found:
         raise UserError(f"the {split} split has no sentence pairs; check data.source")
     sources, targets = zip(*found)
-    dataset = tf.data.Dataset.from_tensor_slices((list(sources), list(targets)))
+    dataset = tf.data.Dataset.from_tensor_slices(
+        (
+            _ragged(tokenizers.encode(model_proto, sources)),
+            _ragged(tokenizers.encode(model_proto, targets)),
+        )
+    )
     if input_context is not None:
         dataset = dataset.shard(input_context.num_input_pipelines, input_context.input_pipeline_id)
     max_tokens = cfg.data.max_tokens
     dataset = dataset.map(
-        lambda s, t: encode_pair(tokenize, s, t, max_tokens), num_parallel_calls=tf.data.AUTOTUNE
+        lambda s, t: encode_pair(s, t, max_tokens), num_parallel_calls=tf.data.AUTOTUNE
     ).cache()
     batch = cfg.train.batch_size
     if input_context is not None:

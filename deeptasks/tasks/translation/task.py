@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from deeptasks.common import tokenizers
 from deeptasks.common.decoding import seq2seq
 from deeptasks.common.io import refuse_overwrite, write_text
 from deeptasks.common.metrics import text as text_metrics
@@ -27,7 +29,7 @@ from deeptasks.tasks.translation.objectives import SmoothedSparseCrossentropy, W
 
 SAMPLE_SENTENCES = 20
 BENCH_SENTENCES = 64
-_STEPS: dict[int, Any] = {}
+_STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def compile_model(model: keras.Model, cfg) -> None:
@@ -50,38 +52,24 @@ def compile_model(model: keras.Model, cfg) -> None:
 
 def _step_function(model: keras.Model):
     """The model's decoding step as one traced TF function (per model)."""
-    if id(model) not in _STEPS:
-        _STEPS.clear()
-        _STEPS[id(model)] = tf.function(model.decode_step, reduce_retracing=True)
-    return _STEPS[id(model)]
-
-
-def _id_lists(values) -> list[list[int]]:
-    """Token ids per sentence from what a keras-hub tokenizer returns for a list."""
-    if hasattr(values, "to_list"):
-        return values.to_list()
-    if hasattr(values, "numpy"):
-        values = values.numpy()
-    return [list(map(int, row)) for row in values]
-
-
-def _texts(values) -> list[str]:
-    values = values.numpy() if hasattr(values, "numpy") else values
-    return [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in np.ravel(values)]
+    if model not in _STEPS:
+        _STEPS[model] = tf.function(model.decode_step, reduce_retracing=True)
+    return _STEPS[model]
 
 
 def translate(model: keras.Model, cfg, sentences: list[str], beam_width: int | None = None):
     """Translations of ``sentences`` (in order), by beam search of the configured width
     (``beam_width=1``: greedy), batched by similar source length."""
     width = cfg.model.beam_width if beam_width is None else beam_width
-    tokenizer = model.tokenizer
+    proto = model.tokenizer.proto
     found = [""] * len(sentences)
     todo = [i for i, s in enumerate(sentences) if s.strip()]
     if not todo:
         return found
     longest = MAX_POSITIONS // 2
     ids = [
-        row[: longest - 1] + [EOS_ID] for row in _id_lists(tokenizer([sentences[i] for i in todo]))
+        row[: longest - 1] + [EOS_ID]
+        for row in tokenizers.encode(proto, [sentences[i] for i in todo])
     ]
     order = sorted(range(len(todo)), key=lambda k: len(ids[k]))
     step = _step_function(model)
@@ -102,7 +90,7 @@ def translate(model: keras.Model, cfg, sentences: list[str], beam_width: int | N
             )
         else:
             out = seq2seq.greedy_search(step, state, limits, BOS_ID, EOS_ID, PAD_ID)
-        texts = _texts(tokenizer.detokenize(tf.ragged.constant(out, dtype=tf.int32)))
+        texts = tokenizers.decode(proto, out)
         for k, text in zip(chunk, texts):
             found[todo[k]] = text
     return found
@@ -147,8 +135,8 @@ def attention_heatmap(model: GRUTranslator, source: str, path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    tokenizer = model.tokenizer
-    src = _id_lists(tokenizer([source]))[0][: MAX_POSITIONS // 2 - 1] + [EOS_ID]
+    proto = model.tokenizer.proto
+    src = tokenizers.encode(proto, [source])[0][: MAX_POSITIONS // 2 - 1] + [EOS_ID]
     limits = seq2seq.max_target_lengths([len(src)], 1.5, 10, MAX_POSITIONS - 2)
     state = model.decode_state(tf.constant([src]), int(limits[0]))
     out = seq2seq.greedy_search(_step_function(model), state, limits, BOS_ID, EOS_ID)[0]
@@ -156,7 +144,7 @@ def attention_heatmap(model: GRUTranslator, source: str, path: Path) -> Path:
     _, weights = model(
         {"source": tf.constant([src]), "target_in": target_in}, return_attention=True
     )
-    pieces = lambda ids: [tokenizer.id_to_token(i) for i in ids]  # noqa: E731
+    pieces = lambda ids: [tokenizers.processor(proto).id_to_piece(i) for i in ids]  # noqa: E731
     figure, axes = plt.subplots(figsize=(0.35 * len(src) + 2, 0.35 * (len(out) + 1) + 2))
     axes.imshow(np.asarray(weights)[0], cmap="viridis", aspect="auto", vmin=0, vmax=1)
     axes.set_xticks(range(len(src)), pieces(src), rotation=90, fontsize=7)

@@ -1,0 +1,144 @@
+import io
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import deeptasks
+from deeptasks.cli import main
+from deeptasks.common import tokenizers
+from deeptasks.common.tokenizers import BOS_ID, EOS_ID
+from deeptasks.errors import UserError
+from deeptasks.tasks.translation import data, task
+from deeptasks.tasks.translation.layers import BahdanauAttention
+
+TASK = deeptasks.get_task("translation")
+
+
+def _cfg(*overrides):
+    return TASK.config("smoke", list(overrides))
+
+
+def test_tokenizer_is_shared_trained_on_train_and_round_trips():
+    cfg = _cfg()
+    tokenizer = data.tokenizer(cfg)
+    assert tokenizer.vocabulary_size() == cfg.model.vocabulary_size
+    assert tokenizer.id_to_token(BOS_ID) == "<s>" and tokenizer.id_to_token(EOS_ID) == "</s>"
+    proto = data.proto(cfg)
+    sentences = [s for pair in data.pairs(cfg, "train")[:5] for s in pair]
+    ids = tokenizers.encode(proto, sentences)
+    assert ids == [list(row) for row in tokenizer(sentences)]  # keras-hub layer agrees
+    assert tokenizers.decode(proto, ids) == [" ".join(s.split()) for s in sentences]
+    assert max(len(row) for row in ids) < max(len(s) for s in sentences)  # subwords
+
+
+def test_attention_weights_sum_to_one_and_skip_padding():
+    attention = BahdanauAttention(8)
+    values = keras.random.normal((3, 5, 6), seed=1)
+    mask = np.array([[1, 1, 1, 1, 1], [1, 1, 0, 0, 0], [1, 0, 0, 0, 0]], bool)
+    context, weights = attention(keras.random.normal((3, 4), seed=2), values, mask=mask)
+    weights = np.asarray(weights)
+    np.testing.assert_allclose(weights.sum(-1), 1.0, atol=1e-6)
+    assert np.all(weights[~mask] < 1e-6) and weights[2, 0] == pytest.approx(1.0)
+    expected = (weights[..., None] * np.asarray(values)).sum(1)
+    np.testing.assert_allclose(np.asarray(context), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["gru_attention", "transformer"])
+def test_decoding_steps_match_the_training_forward_pass(name):
+    cfg = _cfg(f"model.name={name}", "model.dropout=0")
+    model = TASK.build_model(cfg)
+    source = tf.constant([[5, 9, 14, 7, EOS_ID], [8, 6, EOS_ID, 0, 0]])
+    target_in = tf.constant([[BOS_ID, 11, 12, 13], [BOS_ID, 15, 16, 17]])
+    full = tf.nn.log_softmax(model({"source": source, "target_in": target_in}))
+    state = model.decode_state(source, 4)
+    buffer = tf.concat([target_in, tf.zeros([2, 1], tf.int32)], 1)
+    for index in range(4):
+        log_probs, state = model.decode_step(buffer, tf.constant(index), state)
+        np.testing.assert_allclose(log_probs, full[:, index], atol=1e-4)
+
+
+@pytest.mark.parametrize("name", ["gru_attention", "transformer"])
+def test_models_save_load_safe_mode_and_translate_the_same(name, tmp_path):
+    cfg = _cfg(f"model.name={name}")
+    model = TASK.build_model(cfg)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
+    sentences = ["It is a small tool.", "", "This package contains the documentation."]
+    first = task.translate(model, cfg, sentences)
+    assert task.translate(loaded, cfg, sentences) == first
+    assert first[1] == "" and len(first) == 3
+    assert loaded.tokenizer.vocabulary_size() == cfg.model.vocabulary_size
+
+
+def test_tsv_source_splits_by_source_hash(tmp_path):
+    lines = [f"sentence number {i} here\tSatz Nummer {i} hier" for i in range(400)]
+    (tmp_path / "pairs.tsv").write_text("\n".join(lines) + "\n\n")
+    cfg = _cfg("data.source=tsv", f"data.tsv_path={tmp_path / 'pairs.tsv'}", "data.test_pairs=0")
+    splits = {s: data.pairs(cfg, s) for s in ("train", "val", "test")}
+    assert sum(len(v) for v in splits.values()) == 400
+    assert 0 < len(splits["test"]) < 50 and 0 < len(splits["val"]) < 50
+    assert not {p[0] for p in splits["train"]} & {p[0] for p in splits["test"]}
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (["data.source_lang=de", "data.target_lang=fr"], "ddtp pairs English"),
+        (["data.source=tsv", "data.tsv_path=/nonexistent.tsv"], "needs data.tsv_path"),
+        (["data.source=wmt14"], "needs data.tfds_config"),
+        (["model.num_heads=3"], "multiple of model.num_heads"),
+    ],
+)
+def test_bad_configs_are_refused(overrides, message):
+    with pytest.raises(UserError, match=message):
+        _cfg(*overrides)
+
+
+def test_bad_tsv_line_is_one_clear_line(tmp_path, error_line):
+    (tmp_path / "bad.tsv").write_text("good one here\tgut hier\nno tab on this line\n")
+    args = ["data", "translation", "--preset", "smoke", "--set", "data.source=tsv"]
+    assert main([*args, "--set", f"data.tsv_path={tmp_path / 'bad.tsv'}"]) == 2
+    assert "bad.tsv:2: expected 'source<TAB>target'" in error_line()
+
+
+@pytest.fixture(scope="module")
+def cli_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("mt") / "run"
+    assert main(["train", "translation", "--preset", "smoke", "--workdir", str(workdir)]) == 0
+    return workdir
+
+
+def test_cli_run_reports_bleu_chrf_beside_copying_the_source(cli_run, capsys):
+    metrics = json.loads((cli_run / "metrics.json").read_text())
+    test = metrics["test"]
+    assert set(test["model"]) == set(test["baseline"]) == set(test["greedy"]) == {"bleu", "chrf"}
+    assert test["baseline_name"] == "copy_source" and test["sentences"] == 8
+    assert 0 < test["baseline"]["chrf"] < 100 and test["beam_sentences_per_second"] > 0
+    assert metrics["data"]["splits"]["train"] > 1000
+    assert (cli_run / "tokenizer.model").stat().st_size > 1000
+    rows = (cli_run / "samples" / "translations.tsv").read_text().splitlines()
+    assert rows[0] == "source\treference\ttranslation" and len(rows) == 9
+    capsys.readouterr()
+    assert main(["evaluate", "--workdir", str(cli_run)]) == 0
+    assert "bleu" in capsys.readouterr().out
+
+
+def test_cli_predict_keeps_line_order_and_empty_lines(cli_run, tmp_path, capsys, monkeypatch):
+    (tmp_path / "in.txt").write_text("It is a small tool.\n\nThis package contains data.\n")
+    capsys.readouterr()
+    assert main(["predict", "--workdir", str(cli_run), str(tmp_path / "in.txt")]) == 0
+    printed = capsys.readouterr().out.split("\n")
+    assert len(printed) == 4 and printed[1] == "" and printed[0] and printed[3] == ""
+    monkeypatch.setattr("sys.stdin", io.StringIO("It is a small tool.\n"))
+    out = tmp_path / "out.txt"
+    assert main(["predict", "--workdir", str(cli_run), "-", "-o", str(out)]) == 0
+    assert out.read_text() == printed[0] + "\n"
+    assert main(["predict", "--workdir", str(cli_run), "-", "-o", str(out)]) == 2  # exists
+
+
+def test_cli_predict_missing_input_is_one_line(cli_run, tmp_path, error_line):
+    assert main(["predict", "--workdir", str(cli_run), str(tmp_path / "none.txt")]) == 2
+    assert "input not found" in error_line()
