@@ -3,10 +3,12 @@
 Train scenes reuse the training object pictures and backgrounds, validation scenes show
 unseen pictures on the validation backgrounds, and test scenes unseen pictures on the
 test backgrounds, so the drops between the rows separate memorising from generalising.
-Each split is scored per class and with every class merged ("any class").
+Each split is scored per class and with every class merged ("any class"). With
+``--swap`` two more rows give the test objects the training backgrounds and the training
+objects the test backgrounds, which separates the two causes of a drop.
 
     python benchmarks/detection_generalisation.py runs/bench-detection/retinanet-benchmark \
-        [--scenes 64]
+        [--scenes 64] [--swap]
 """
 
 from __future__ import annotations
@@ -24,27 +26,44 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workdir", help="a finished 'deeptasks train detection' run folder")
     parser.add_argument("--scenes", type=int, default=64, help="first N scenes of each split")
+    parser.add_argument("--swap", action="store_true", help="also swap objects and backgrounds")
     args = parser.parse_args()
 
     from deeptasks.common.metrics.detection import coco_evaluate, coco_evaluate_any_class
     from deeptasks.common.training import load_run
+    from deeptasks.datasets import scenes
     from deeptasks.tasks.detection import data
     from deeptasks.tasks.detection.models import detect
     from deeptasks.tasks.detection.task import labelled_batches
 
     _, cfg, model = load_run(Path(args.workdir))
     names, size = data.class_names(cfg), (cfg.data.image_size,) * 2
+    # the renderers the pipeline uses (scene_source is cached), so a swap reaches it
+    train, test = (
+        scenes.scene_source(cfg.data.source, s, cfg.data.scene_seed) for s in ("train", "test")
+    )
     rows = []
-    for split in ("train", "val", "test"):
+    cases = [(split, split, None) for split in ("train", "val", "test")]
+    if args.swap:  # test scenes with training backgrounds, training scenes with test ones
+        cases += [
+            ("test objects, train backgrounds", "test", (test, train.backgrounds)),
+            ("train objects, test backgrounds", "train", (train, test.backgrounds)),
+        ]
+    for label, split, swap in cases:
+        if swap:
+            renderer, kept = swap[0], swap[0].backgrounds
+            renderer.backgrounds = swap[1]
         truth, found = [], []
         for images, batch_truth in labelled_batches(cfg, split, args.scenes):
             found += detect(model, cfg, images)
             truth += batch_truth
+        if swap:
+            renderer.backgrounds = kept
         scores = coco_evaluate(truth, found, names, size)
         merged = coco_evaluate_any_class(truth, found, size)
         rows.append(
             (
-                split,
+                label,
                 str(len(truth)),
                 f"{scores['map_50_95']:.3f}",
                 f"{scores['map_50']:.3f}",
