@@ -70,8 +70,8 @@ def cmd_train(args) -> None:
         print(f"worker finished {metrics['epochs']} epochs; the chief writes {workdir}/")
         return
     print(
-        f"\ntest split ({metrics['data'].get('corpus', '?')}, "
-        f"{metrics['data']['splits']['test']} images), trained {metrics['train_seconds']:.0f} s:"
+        f"\ntest split ({metrics['data'].get('corpus', '?')}, {metrics['data']['splits']['test']} "
+        f"{task.unit}), trained {metrics['train_seconds']:.0f} s:"
     )
     print(format_report(metrics))
     print(

@@ -48,6 +48,7 @@ class Task:
             ``"sigma"`` -> ``--sigma``).
         callbacks: ``(cfg) -> [keras.callbacks.Callback]`` the driver adds to its own
             (e.g. a fine-tuning schedule).
+        unit: what one example of a split is called in reports (images, utterances...).
         text_output: ``predict`` writes text: to standard output when no ``-o`` is given
             (``out_dir`` None), else to the file ``-o`` names.
     """
@@ -68,6 +69,7 @@ class Task:
     predict_options: tuple[str, ...] = ()
     callbacks: Callable[..., list] | None = None
     text_output: bool = False
+    unit: str = "images"  # what one test example is, for reports ("utterances", ...)
 
     def __post_init__(self) -> None:
         registry.register("task", self.name, self)

@@ -276,6 +276,7 @@ def bench(model: keras.Model, cfg, batches: int = 5) -> dict[str, Any]:
 
 TASK = Task(
     name="speech_recognition",
+    unit="utterances",
     description="CTC speech recognition (BLSTM-CTC, DFCNN-CTC) on eSpeak NG speech; WER/CER",
     presets=PRESETS,
     models=MODELS,

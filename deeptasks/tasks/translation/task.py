@@ -255,6 +255,7 @@ def bench(model: keras.Model, cfg) -> dict[str, Any]:
 
 TASK = Task(
     name="translation",
+    unit="sentence pairs",
     description="machine translation (GRU + additive attention, Transformer) on DDTP; sacreBLEU",
     presets=PRESETS,
     models=MODELS,
