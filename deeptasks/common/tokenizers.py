@@ -8,8 +8,11 @@ Ids 0-3 are fixed by keras-hub's trainer: ``<pad>`` 0, ``<unk>`` 1, ``<s>`` 2, `
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import re
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,6 +21,22 @@ from deeptasks.datasets import cache
 from deeptasks.errors import UserError
 
 PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr():
+    """The SentencePiece trainer logs every EM step to the process's stderr from C++, and
+    keras-hub gives no way to pass it ``minloglevel``; its errors still come back as
+    Python exceptions, so silencing file descriptor 2 for the call loses nothing."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def train_sentencepiece(
@@ -30,11 +49,12 @@ def train_sentencepiece(
     if not sentences:
         raise UserError("no training sentences to learn a tokenizer from; check data.source")
     try:
-        return keras_hub.tokenizers.compute_sentence_piece_proto(
-            tf.data.Dataset.from_tensor_slices(list(sentences)),
-            vocabulary_size=vocabulary_size,
-            model_type=model_type,
-        )
+        with _quiet_native_stderr():
+            return keras_hub.tokenizers.compute_sentence_piece_proto(
+                tf.data.Dataset.from_tensor_slices(list(sentences)),
+                vocabulary_size=vocabulary_size,
+                model_type=model_type,
+            )
     except RuntimeError as err:
         most = re.search(r"<= (\d+)", str(err))
         if most is None:
