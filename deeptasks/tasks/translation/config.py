@@ -78,8 +78,9 @@ def default() -> TaskConfig:
     """The README run: a small Transformer on DDTP en->de, a few CPU minutes."""
     return _config(
         "default",
-        DataConfig(max_tokens=48),
+        DataConfig(max_tokens=40),
         ModelConfig(
+            vocabulary_size=4000,
             embedding_dim=128,
             hidden_dim=128,
             attention_dim=128,
@@ -87,7 +88,9 @@ def default() -> TaskConfig:
             intermediate_dim=256,
             warmup_steps=200,
         ),
-        TrainConfig(epochs=6, steps_per_epoch=100, batch_size=64, learning_rate=2e-3, clipnorm=1.0),
+        TrainConfig(
+            epochs=10, steps_per_epoch=100, batch_size=64, learning_rate=2e-3, clipnorm=1.0
+        ),
     )
 
 
