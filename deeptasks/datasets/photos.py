@@ -194,6 +194,18 @@ def build(with_wallpapers: bool = True) -> Path:
     return cache.build_once(name, lambda root: _build(root, with_wallpapers))
 
 
+def _manifest_splits(root: Path) -> tuple[dict[str, list[Path]], dict[str, Any]]:
+    """``({split: [image paths]}, provenance)`` of a built photo collection."""
+    manifest = cache.read_manifest(root)
+    splits = {
+        split: [root / manifest["files"][name]["file"] for name in names]
+        for split, names in manifest["splits"].items()
+    }
+    info = {key: manifest[key] for key in ("corpus", "version", "split_mode", "wallpapers")}
+    info["dir"] = str(root)
+    return splits, info
+
+
 def split_files(source: str, folder: str = "") -> tuple[dict[str, list[Path]], dict[str, Any]]:
     """``({split: [image paths]}, provenance)`` for a file-based source.
 
@@ -203,14 +215,7 @@ def split_files(source: str, folder: str = "") -> tuple[dict[str, list[Path]], d
     if source == "folder":
         return folder_splits(Path(folder))
     root = build(with_wallpapers=source == "auto")
-    manifest = cache.read_manifest(root)
-    splits = {
-        split: [root / manifest["files"][name]["file"] for name in names]
-        for split, names in manifest["splits"].items()
-    }
-    info = {key: manifest[key] for key in ("corpus", "version", "split_mode", "wallpapers")}
-    info["dir"] = str(root)
-    return splits, info
+    return _manifest_splits(root)
 
 
 def split_by_hash(names: list[str]) -> dict[str, str]:
@@ -288,14 +293,7 @@ def scene_background_splits() -> tuple[dict[str, list[Path]], dict[str, Any]]:
     wallpapers, each assigned to one split by a hash of its name, so that train, val and
     test draw from the same kinds of picture (``photos`` puts all bundled photos in test)."""
     root = cache.build_once(f"scene-backgrounds-v{VERSION}", _build_scene_backgrounds)
-    manifest = cache.read_manifest(root)
-    splits = {
-        split: [root / manifest["files"][name]["file"] for name in names]
-        for split, names in manifest["splits"].items()
-    }
-    info = {key: manifest[key] for key in ("corpus", "version", "split_mode", "wallpapers")}
-    info["dir"] = str(root)
-    return splits, info
+    return _manifest_splits(root)
 
 
 def split_by_position(items: list) -> dict[str, list]:
