@@ -283,3 +283,22 @@ def test_bench_scaling_on_two_logical_cpus():
     per_replica, total = float(values["samples_per_s_per_replica"]), float(values["samples_per_s"])
     assert per_replica == pytest.approx(total / 2, rel=0.01)
     assert 0.1 < float(values["scaling_efficiency"]) < 0.9
+
+
+def test_report_shows_a_dash_where_the_baseline_lacks_a_metric():
+    from deeptasks.common.training import format_report
+
+    report = format_report(
+        {
+            "model_name": "blstm",
+            "test": {
+                "model": {"cer": 0.25, "cer_beam": 0.2},
+                "baseline": {"cer": 0.75},
+                "baseline_name": "dtw",
+            },
+        }
+    )
+    lines = report.splitlines()
+    assert lines[0].split() == ["metric", "blstm", "dtw", "delta"]
+    assert lines[2].split() == ["cer", "0.2500", "0.7500", "-0.5000"]
+    assert lines[3].split() == ["cer_beam", "0.2000", "-", "-"]

@@ -377,15 +377,19 @@ def format_report(metrics: dict[str, Any]) -> str:
             *others,
         )
     ]
+
+    def cell(value, sign: str = "") -> str:  # a method without this metric shows "-"
+        return "-" if value is None or np.isnan(value) else f"{value:{sign}.4f}"
+
     for name in names:
         model_value, base_value = test["model"][name], test["baseline"].get(name, np.nan)
         rows.append(
             (
                 name,
-                f"{model_value:.4f}",
-                f"{base_value:.4f}",
-                f"{model_value - base_value:+.4f}",
-                *(f"{other.get(name, np.nan):.4f}" for other in others.values()),
+                cell(model_value),
+                cell(base_value),
+                cell(model_value - base_value, "+"),
+                *(cell(other.get(name, np.nan)) for other in others.values()),
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
