@@ -85,10 +85,6 @@ def _examples(key: tuple, split: str, noisy: bool):
     return tuple(audio), tuple(normalise(t) for t in texts), tuple(rows)
 
 
-def label_ids(text: str) -> list[int]:
-    return encode(normalise(text), ALPHABET)
-
-
 def _ragged(arrays: list, dtype) -> tf.RaggedTensor:
     lengths = [len(a) for a in arrays]
     flat = np.concatenate([np.asarray(a, dtype) for a in arrays]) if arrays else np.zeros(0, dtype)
@@ -139,7 +135,7 @@ def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | N
         raise UserError(f"unknown split '{split}'; valid: train, val, test")
     batch, pipelines, pipeline_id = input_pipeline(cfg.train.batch_size, input_context)
     audio, texts, _ = examples(cfg, split)
-    labels = [label_ids(t) for t in texts]
+    labels = [encode(t, ALPHABET) for t in texts]  # texts come normalised
     if split == "train":
         limit = cfg.data.max_seconds * SAMPLE_RATE
         kept = [k for k, a in enumerate(audio) if len(a) <= limit and labels[k]]
