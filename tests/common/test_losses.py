@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from deeptasks.common.losses import (
+    DiceCrossEntropy,
     NoiseMapLoss,
     asymmetric_squared_error,
     half_sum_squared_error,
@@ -41,3 +42,22 @@ def test_noise_map_loss_combines_terms_and_round_trips():
     assert float(loss(truth, estimate)) == pytest.approx(expected, rel=1e-5)
     again = keras.losses.deserialize(keras.losses.serialize(loss))
     assert isinstance(again, NoiseMapLoss) and again.get_config() == loss.get_config()
+
+
+def test_dice_cross_entropy_known_values_and_ignored_pixels():
+    labels = np.array([[[0, 1], [2, 255]]])
+    confident = np.where(np.eye(3)[np.where(labels == 255, 0, labels)] > 0, 30.0, -30.0)
+    loss = DiceCrossEntropy(ignore_class=255)
+    assert float(loss(labels, confident.astype("float32"))) == pytest.approx(0.0, abs=1e-6)
+    # uniform logits: cross-entropy log 3; per class Dice (2/3 + 1) / (2 + 1) on 3 pixels
+    uniform = np.zeros((1, 2, 2, 3), "float32")
+    assert float(loss(labels, uniform)) == pytest.approx(np.log(3) + 1 - 5 / 9, rel=1e-5)
+    # the ignored pixel's logits change nothing
+    moved = uniform.copy()
+    moved[0, 1, 1] = (9.0, -9.0, 4.0)
+    assert float(loss(labels, moved)) == pytest.approx(float(loss(labels, uniform)), rel=1e-6)
+    cross_entropy = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=255)
+    no_dice = DiceCrossEntropy(ignore_class=255, dice_weight=0.0)
+    assert float(no_dice(labels, moved)) == pytest.approx(float(cross_entropy(labels, moved)))
+    restored = DiceCrossEntropy.from_config(loss.get_config())
+    assert restored.ignore_class == 255 and restored.dice_weight == 1.0

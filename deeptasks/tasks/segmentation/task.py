@@ -14,6 +14,7 @@ import numpy as np
 
 from deeptasks.common.finetune import GroupRateSchedule, GroupScaledAdam
 from deeptasks.common.io import atomic_write_bytes, read_image, refuse_overwrite, write_image
+from deeptasks.common.losses import DiceCrossEntropy
 from deeptasks.common.metrics.segmentation import ConfusionMatrix
 from deeptasks.common.plots import side_by_side
 from deeptasks.common.training import inference_rate, make_optimizer, training_throughput
@@ -38,16 +39,30 @@ def fine_tuning(cfg) -> bool:
     return cfg.model.name == "deeplabv3plus" and bool(cfg.model.backbone_preset)
 
 
+# train.loss: "default" is the cross-entropy; "dice_ce" adds the soft Dice loss.
+LOSSES = ("default", "cross_entropy", "dice_ce")
+
+
+def make_loss(name: str) -> keras.losses.Loss:
+    if name not in LOSSES:
+        raise UserError(f"train.loss must be one of {', '.join(LOSSES)}; got '{name}'")
+    if name == "dice_ce":
+        return DiceCrossEntropy(ignore_class=data.IGNORE)
+    return keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=data.IGNORE)
+
+
 def compile_model(model: keras.Model, cfg) -> None:
-    """Per-pixel cross-entropy on logits (ignored pixels, 255, count nowhere); Keras'
-    MeanIoU (``miou``, from a confusion matrix over each epoch) and pixel accuracy."""
+    """Per-pixel cross-entropy on logits, optionally plus the soft Dice loss (ignored
+    pixels, 255, count nowhere); Keras' MeanIoU (``miou``, from a confusion matrix over
+    each epoch) and pixel accuracy."""
+    loss = make_loss(cfg.train.loss)
     optimizer = make_optimizer(cfg.train, GroupScaledAdam)
     if fine_tuning(cfg):
         optimizer.set_group(backbone_variables(model))
     classes = model.output_shape[-1]
     model.compile(
         optimizer=optimizer,
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=data.IGNORE),
+        loss=loss,
         metrics=[
             keras.metrics.MeanIoU(
                 classes, name="miou", ignore_class=data.IGNORE, sparse_y_pred=False
