@@ -58,6 +58,18 @@ def test_perturbation_same_eagerly_and_in_tf_data():
     assert len(lengths) > 1 and all(14000 < n < 18000 for n in lengths)  # speed 0.9-1.1
 
 
+def test_resample_stays_inside_the_clip_where_float32_positions_drift():
+    # 43,264 x 0.93264604 rounds to 40,350.0 in float32: the last sample, whose right
+    # neighbour does not exist (this stopped a benchmark run mid-training)
+    audio = tf.range(40351, dtype=tf.float32)
+    out = data.resample(audio, tf.constant(0.9326460361480713)).numpy()
+    assert len(out) == 43265
+    assert out[0] == 0.0 and out[-1] == pytest.approx(40350.0)
+    assert np.all(np.diff(out) > 0) and np.allclose(np.diff(out)[:-1], 0.932646, atol=0.01)
+    fast = data.resample(tf.constant([0.0, 1.0, 2.0, 3.0, 4.0]), tf.constant(2.0)).numpy()
+    np.testing.assert_allclose(fast, [0.0, 2.0])
+
+
 @pytest.mark.parametrize("name", ["blstm", "dfcnn"])
 def test_models_output_frames_and_load_safe_mode(name, tmp_path):
     cfg = _cfg(f"model.name={name}")

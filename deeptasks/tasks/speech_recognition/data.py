@@ -95,17 +95,25 @@ def to_float(audio: tf.Tensor) -> tf.Tensor:
     return tf.cast(audio, tf.float32) / 32768.0
 
 
+def resample(audio: tf.Tensor, factor: tf.Tensor) -> tf.Tensor:
+    """``audio`` [T] (T >= 2) read every ``factor`` samples, linearly interpolated: about
+    T / factor samples, played ``factor`` x as fast."""
+    samples = tf.shape(audio)[0]
+    positions = tf.range(0.0, tf.cast(samples - 1, tf.float32), factor)
+    # float32 positions drift: i * factor can round up onto the last sample (a 40,351-
+    # sample clip at 0.93264604 did), so the left neighbour is clamped below it
+    left = tf.minimum(tf.cast(tf.floor(positions), tf.int32), samples - 2)
+    weight = tf.clip_by_value(positions - tf.cast(left, tf.float32), 0.0, 1.0)
+    return (1.0 - weight) * tf.gather(audio, left) + weight * tf.gather(audio, left + 1)
+
+
 def perturb(cfg, audio: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
     """Speed (by linear-interpolation resampling), gain, and with
     ``data.noise_probability`` white or brown noise at an SNR from ``data.snr_db``."""
     d = cfg.data
     seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int32), 6)
     factor = tf.random.stateless_uniform([], seeds[0], d.speed[0], d.speed[1])
-    length = tf.cast(tf.shape(audio)[0], tf.float32)
-    positions = tf.range(0.0, length - 1.0, factor)
-    left = tf.cast(tf.floor(positions), tf.int32)
-    weight = positions - tf.floor(positions)
-    audio = (1.0 - weight) * tf.gather(audio, left) + weight * tf.gather(audio, left + 1)
+    audio = resample(audio, factor)
     gain = tf.random.stateless_uniform([], seeds[1], d.gain_db[0], d.gain_db[1])
     audio = audio * tf.pow(10.0, gain / 20.0)
     white = tf.random.stateless_normal(tf.shape(audio), seeds[2])
