@@ -67,12 +67,15 @@ def default() -> TaskConfig:
 
 
 def benchmark() -> TaskConfig:
-    """The quality table (<= 30 CPU-minutes per model)."""
+    """The quality table (<= 30 CPU-minutes per model): the default U-Net for 2,800 steps
+    (about 0.53 s each on 2 idle cores) with the Dice term added to the loss."""
     return _config(
         "benchmark",
         DataConfig(),
-        ModelConfig(filters=24),
-        TrainConfig(epochs=30, steps_per_epoch=100, batch_size=16, learning_rate=2e-3),
+        ModelConfig(),
+        TrainConfig(
+            epochs=28, steps_per_epoch=100, batch_size=16, learning_rate=2e-3, loss="dice_ce"
+        ),
     )
 
 
