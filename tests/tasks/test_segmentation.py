@@ -161,6 +161,7 @@ def test_folder_source_mismatches_are_one_clear_error(tmp_path):
         (["data.crop_scale=0.5,1.5"], "crop_scale"),
         (["data.crop_scale=0.5,0.7,0.9"], "crop_scale"),
         (["model.name=segformer"], "segformer"),
+        (["train.loss=focal"], "train.loss must be one of default, cross_entropy, dice_ce"),
     ],
 )
 def test_bad_configs_are_refused(overrides, message):

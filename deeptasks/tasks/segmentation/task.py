@@ -51,6 +51,12 @@ def make_loss(name: str) -> keras.losses.Loss:
     return keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=data.IGNORE)
 
 
+def check(cfg) -> None:
+    """Refuse a bad config before any data is built."""
+    data.check(cfg)
+    make_loss(cfg.train.loss)
+
+
 def compile_model(model: keras.Model, cfg) -> None:
     """Per-pixel cross-entropy on logits, optionally plus the soft Dice loss (ignored
     pixels, 255, count nowhere); Keras' MeanIoU (``miou``, from a confusion matrix over
@@ -278,6 +284,6 @@ TASK = Task(
     describe_data=describe_data,
     bench=bench,
     monitor=("val_miou", "max"),
-    check=data.check,
+    check=check,
     callbacks=callbacks,
 )
