@@ -34,6 +34,24 @@ def test_tokenizer_is_shared_trained_on_train_and_round_trips():
     assert max(len(row) for row in ids) < max(len(s) for s in sentences)  # subwords
 
 
+def test_training_batches_hold_pairs_of_like_length():
+    assert data.bucket_boundaries(40) == [9, 13, 17, 25, 33]
+    cfg = _cfg("train.batch_size=4")
+    bounds = [0, *data.bucket_boundaries(cfg.data.max_tokens), 10**6]
+    seen = set()
+    for inputs, target_out, weights in data.build_dataset(cfg, "train").take(12):
+        lengths = np.maximum(
+            np.sum(inputs["source"].numpy() != 0, 1), np.sum(inputs["target_in"].numpy() != 0, 1)
+        )
+        assert len(lengths) == 4 and lengths.max() <= cfg.data.max_tokens
+        buckets = {np.searchsorted(bounds, n, side="right") for n in lengths}
+        assert len(buckets) == 1  # one bucket per batch, padded to its own longest pair
+        assert inputs["source"].shape[1] == np.sum(inputs["source"].numpy() != 0, 1).max()
+        np.testing.assert_array_equal(weights.numpy(), target_out.numpy() != 0)
+        seen |= buckets
+    assert len(seen) > 1
+
+
 def test_attention_weights_sum_to_one_and_skip_padding():
     attention = BahdanauAttention(8)
     values = keras.random.normal((3, 5, 6), seed=1)

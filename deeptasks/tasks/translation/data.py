@@ -121,6 +121,15 @@ def encode_pair(src, tgt, max_tokens: int):
     return src, target_in, target_out
 
 
+BUCKET_WIDTHS = (8, 12, 16, 24, 32, 48, 64, 96, 128, 192)
+
+
+def bucket_boundaries(max_tokens: int) -> list[int]:
+    """Exclusive length limits of the training buckets below ``max_tokens`` (pairs are at
+    most that long, so the last bucket holds the rest)."""
+    return [width + 1 for width in BUCKET_WIDTHS if width < max_tokens]
+
+
 def build_dataset(cfg, split: str, input_context=None) -> tf.data.Dataset:
     """Padded batches of ``({"source", "target_in"}, target_out, weights)``; weights are
     0 on padding. Training repeats and shuffles; val and test are one pass."""
@@ -146,7 +155,17 @@ def build_dataset(cfg, split: str, input_context=None) -> tf.data.Dataset:
         batch = input_context.get_per_replica_batch_size(batch)
     if split == "train":
         dataset = dataset.shuffle(cfg.data.shuffle_buffer, seed=cfg.train.seed).repeat()
-    dataset = dataset.padded_batch(batch, drop_remainder=split == "train")
+        # batches of pairs of like length: a step costs what its longest pair costs, so
+        # mixing one long pair into a batch of short ones wastes most of the step
+        bounds = bucket_boundaries(max_tokens)
+        dataset = dataset.bucket_by_sequence_length(
+            lambda s, t_in, t_out: tf.maximum(tf.shape(s)[0], tf.shape(t_in)[0]),
+            bounds,
+            [batch] * (len(bounds) + 1),
+            drop_remainder=True,
+        )
+    else:
+        dataset = dataset.padded_batch(batch)
     return dataset.map(
         lambda s, t_in, t_out: (
             {"source": s, "target_in": t_in},
