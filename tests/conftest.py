@@ -24,3 +24,17 @@ def error_line(capsys):
         return err[0]
 
     return read
+
+
+@pytest.fixture(scope="session")
+def train_smoke(tmp_path_factory):
+    """``train_smoke(TASK)``: a run folder of ``deeptasks train TASK --preset smoke``
+    (checked to succeed), for module fixtures that evaluate and predict from one model."""
+    from deeptasks.cli import main
+
+    def train(task: str):
+        workdir = tmp_path_factory.mktemp(task) / "run"
+        assert main(["train", task, "--preset", "smoke", "--workdir", str(workdir)]) == 0
+        return workdir
+
+    return train

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deeptasks.common.io import atomic_write_bytes
+from deeptasks.common.io import atomic_write_bytes, existing_file
 from deeptasks.errors import UserError
 
 SAMPLE_RATE = 16000
@@ -47,11 +47,7 @@ def read_audio(path: str | Path) -> np.ndarray:
     """A file as 16 kHz mono float32 samples; one clear :class:`UserError` if it cannot be."""
     import soundfile
 
-    path = Path(path)
-    if not path.exists():
-        raise UserError(f"audio file not found: {path}")
-    if path.is_dir():
-        raise UserError(f"{path} is a folder; give audio files (or a glob such as {path}/*.wav)")
+    path = existing_file(path, "audio file", "audio files", "wav")
     try:
         samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError, OSError) as err:

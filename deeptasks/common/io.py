@@ -59,6 +59,17 @@ def refuse_overwrite(path: Path, force: bool) -> None:
         raise UserError(f"{path} already exists; pass --force to overwrite it or choose another -o")
 
 
+def existing_file(path: str | Path, name: str, plural: str, suffix: str) -> Path:
+    """``path`` as a Path, or one :class:`UserError` if it is missing or a folder (which
+    then suggests a glob of ``*.suffix``)."""
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"{name} not found: {path}")
+    if path.is_dir():
+        raise UserError(f"{path} is a folder; give {plural} (or a glob such as {path}/*.{suffix})")
+    return path
+
+
 def read_image(path: str | Path) -> tuple[np.ndarray, str]:
     """Read an image file as ``(uint8 array HxWxC, kind)``.
 
@@ -67,11 +78,7 @@ def read_image(path: str | Path) -> tuple[np.ndarray, str]:
     """
     from PIL import Image, UnidentifiedImageError
 
-    path = Path(path)
-    if not path.exists():
-        raise UserError(f"image not found: {path}")
-    if path.is_dir():
-        raise UserError(f"{path} is a folder; give image files (or a glob such as {path}/*.png)")
+    path = existing_file(path, "image", "image files", "png")
     try:
         with Image.open(path) as img:
             img.load()

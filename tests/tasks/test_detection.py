@@ -226,10 +226,8 @@ def test_bad_configs_are_refused(overrides, message):
 
 
 @pytest.fixture(scope="module")
-def cli_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("det") / "run"
-    assert main(["train", "detection", "--preset", "smoke", "--workdir", str(workdir)]) == 0
-    return workdir
+def cli_run(train_smoke):
+    return train_smoke("detection")
 
 
 def test_cli_run_writes_coco_metrics_and_samples(cli_run):

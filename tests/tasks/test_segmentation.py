@@ -177,10 +177,8 @@ def test_tfds_pets_offline_is_one_clear_error(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def cli_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("seg") / "run"
-    assert main(["train", "segmentation", "--preset", "smoke", "--workdir", str(workdir)]) == 0
-    return workdir
+def cli_run(train_smoke):
+    return train_smoke("segmentation")
 
 
 def test_cli_run_writes_miou_beside_baselines_and_samples(cli_run, capsys):

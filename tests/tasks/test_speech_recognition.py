@@ -93,12 +93,8 @@ def test_train_batches_pad_audio_and_labels():
 
 
 @pytest.fixture(scope="module")
-def smoke_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("runs") / "sr"
-    assert (
-        main(["train", "speech_recognition", "--preset", "smoke", "--workdir", str(workdir)]) == 0
-    )
-    return workdir
+def smoke_run(train_smoke):
+    return train_smoke("speech_recognition")
 
 
 def test_cli_train_writes_metrics_and_samples(smoke_run):

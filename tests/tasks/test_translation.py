@@ -123,10 +123,8 @@ def test_bad_tsv_line_is_one_clear_line(tmp_path, error_line):
 
 
 @pytest.fixture(scope="module")
-def cli_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("mt") / "run"
-    assert main(["train", "translation", "--preset", "smoke", "--workdir", str(workdir)]) == 0
-    return workdir
+def cli_run(train_smoke):
+    return train_smoke("translation")
 
 
 def test_cli_run_reports_bleu_chrf_beside_copying_the_source(cli_run, capsys):
