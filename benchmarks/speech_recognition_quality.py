@@ -3,8 +3,9 @@ matcher, on unseen sentences spoken by unseen voices (eSpeak NG corpus).
 
 Trains each run once into ``runs/bench-speech_recognition/<model>-<preset>/`` (finished
 runs are reused; a run directory given with ``--workdir`` is read as it is) and prints one
-table: CER and WER on the clean and 20 dB SNR test split, greedy and beam search, the
-unseen-accent half, and the real-time factor of CPU inference.
+table: CER and WER on the clean and 20 dB SNR test split, greedy, beam search, and beam
+search with the character n-gram LM (``_lm``), the unseen-accent half, and the real-time
+factor of CPU inference (greedy, and with the LM).
 
     python benchmarks/speech_recognition_quality.py [--only blstm,dfcnn] [--preset benchmark]
     python benchmarks/speech_recognition_quality.py --workdir runs/sr-default-blstm
@@ -23,7 +24,18 @@ from _table import markdown_table
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 MODELS = ("blstm", "dfcnn")
-COLUMNS = ("cer", "wer", "cer_beam", "wer_beam", "cer_snr20", "wer_snr20", "cer_unseen_accent")
+COLUMNS = (
+    "cer",
+    "wer",
+    "cer_beam",
+    "wer_beam",
+    "cer_lm",
+    "wer_lm",
+    "cer_snr20_lm",
+    "wer_snr20_lm",
+    "cer_snr20",
+    "cer_unseen_accent_lm",
+)
 
 
 def _cell(scores: dict, key: str) -> str:
@@ -55,6 +67,7 @@ def main() -> None:
                 f"{metrics['model_name']} ({metrics['preset']})",
                 *(_cell(test["model"], key) for key in COLUMNS),
                 f"{test['model']['rtf']:.4f}",
+                f"{test['model'].get('rtf_lm', float('nan')):.4f}",
                 f"{metrics['train_seconds'] / 60:.1f}",
             )
         )
@@ -65,15 +78,17 @@ def main() -> None:
             *(_cell(baseline["baseline"], key) for key in COLUMNS),
             f"{baseline['baseline']['rtf']:.4f}",
             "-",
+            "-",
         )
     )
     splits = runs[-1]["data"]["splits"]
     print(
         f"\nspeech_recognition, eSpeak NG corpus: {splits['train']} training utterances; "
         f"test {splits['test']} utterances of unseen sentences by unseen voice variants "
-        f"(half in unseen accents), clean and at 20 dB SNR; beam width {baseline['beam_width']}\n"
+        f"(half in unseen accents), clean and at 20 dB SNR; beam width {baseline['beam_width']}; "
+        f"_lm: beam search with {baseline.get('language_model', 'no LM')}\n"
     )
-    header = ("model", *COLUMNS, "rtf", "train min")
+    header = ("model", *COLUMNS, "rtf", "rtf_lm", "train min")
     print(markdown_table(header, rows))
 
 

@@ -163,14 +163,19 @@ def _rows(corpus_dir: str, split: str) -> tuple[dict, ...]:
     return tuple(json.loads(line) for line in lines)
 
 
+def load_rows(corpus_dir: Path, split: str) -> list[dict]:
+    """The metadata rows (file, text, voice ...) of one split of a built corpus."""
+    if split not in SPLITS:
+        raise UserError(f"unknown split '{split}'; valid: {', '.join(SPLITS)}")
+    return list(_rows(str(corpus_dir), split))
+
+
 def load_split(
     corpus_dir: Path, split: str, noisy: bool = False, limit: int = 0
 ) -> tuple[list[np.ndarray], list[str], list[dict]]:
     """``(int16 sample arrays, transcripts, metadata rows)`` of one split of a built corpus;
     ``noisy`` gives the 20 dB SNR version of the test split."""
-    if split not in SPLITS:
-        raise UserError(f"unknown split '{split}'; valid: {', '.join(SPLITS)}")
-    rows = list(_rows(str(corpus_dir), split))[: limit or None]
+    rows = load_rows(corpus_dir, split)[: limit or None]
     key = "file_snr20" if noisy else "file"
     if noisy and split != "test":
         raise UserError("only the test split has a 20 dB SNR version")

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from deeptasks.common.decoding import ctc
+from deeptasks.common.decoding.char_lm import END, CharNgramLM
 from deeptasks.common.losses import CTCLoss
 from deeptasks.common.metrics.speech import cer, wer
 
@@ -47,6 +48,52 @@ def test_beam_search_agrees_on_a_clear_path_and_merges_paths():
     scores = np.log(probs + 1e-9)
     assert ctc.greedy_decode(scores, ALPHABET) == [""]
     assert ctc.beam_decode(scores, ALPHABET, beam_width=8) == ["a"]
+
+
+def test_char_lm_known_answer_and_normalised():
+    lm = CharNgramLM(["ab", "ab"], ALPHABET, order=2)
+    # Witten-Bell: after "a", "b" was seen twice (1 distinct follower); order 0 gives
+    # P(b) = (2 + 3 * 1/3) / (6 + 3), so P(b | a) = (2 + 1 * 1/3) / (2 + 1)
+    assert lm.prob("a", "b") == pytest.approx(7 / 9)
+    english = CharNgramLM(["the cat sat", "a cat ate", "the hat"], " acehst", order=4)
+    for history in ("", "th", "the c", "zz", "the hat"):
+        total = sum(english.prob(history, c) for c in " acehst" + END)
+        assert total == pytest.approx(1.0), history
+    assert english.prob("the c", "a") > english.prob("the c", "h")
+    with pytest.raises(ValueError):
+        CharNgramLM(["ab"], ALPHABET, order=0)
+
+
+def test_prefix_beam_search_matches_tf_without_a_language_model():
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        logits = rng.normal(0, 3, [12, 3]).astype(np.float32)
+        log_probs = logits - np.logaddexp.reduce(logits, -1, keepdims=True)
+        ours = ctc.prefix_beam_search(log_probs, ALPHABET, beam_width=16, prune=-1e9)
+        assert ours == ctc.beam_decode(logits[None], ALPHABET, beam_width=16)[0]
+    # a repeated label needs a blank between its two copies
+    assert ctc.prefix_beam_search(np.log(_probs([1, 1, 0, 1, 2])), ALPHABET) == "aab"
+
+
+def _probs(path, classes=3, peak=0.98):
+    probs = np.full([len(path), classes], (1 - peak) / (classes - 1))
+    probs[np.arange(len(path)), path] = peak
+    return probs
+
+
+def test_language_model_settles_what_the_sound_leaves_open():
+    alphabet = " acehkst"
+    # frames spell "?at" where the first letter is c or k with equal acoustic evidence,
+    # k slightly ahead: without an LM beam search writes "kat", with one trained on
+    # English-like text it writes "cat"
+    probs = np.full([4, len(alphabet) + 1], 1e-4)
+    probs[0, 1 + alphabet.index("k")], probs[0, 1 + alphabet.index("c")] = 0.52, 0.48
+    probs[1, 1 + alphabet.index("a")] = probs[2, 1 + alphabet.index("t")] = 1.0
+    probs[3, 0] = 1.0
+    log_probs = np.log(probs / probs.sum(-1, keepdims=True))
+    assert ctc.prefix_beam_search(log_probs, alphabet, 8) == "kat"
+    lm = CharNgramLM(["the cat sat", "a cat ate the hat", "cats"], alphabet, order=3)
+    assert ctc.prefix_beam_search(log_probs, alphabet, 8, lm, lm_weight=1.0) == "cat"
 
 
 def test_encode_round_trip():

@@ -9,6 +9,7 @@ import deeptasks
 from deeptasks.cli import main
 from deeptasks.common.audio import write_wav
 from deeptasks.tasks.speech_recognition import data
+from deeptasks.tasks.speech_recognition import task as task_module
 from deeptasks.tasks.speech_recognition.layers import LogMelSpectrogram, SpecAugment
 from deeptasks.tasks.speech_recognition.models import CLASSES, output_frames
 
@@ -102,12 +103,15 @@ def test_cli_train_writes_metrics_and_samples(smoke_run):
     model, baseline = metrics["test"]["model"], metrics["test"]["baseline"]
     for key in ("cer", "wer", "cer_snr20", "wer_snr20", "cer_beam", "cer_unseen_accent", "rtf"):
         assert np.isfinite(model[key]), key
+    for key in ("cer_lm", "wer_lm", "cer_snr20_lm", "cer_unseen_accent_lm", "rtf_lm"):
+        assert np.isfinite(model[key]), key
+    assert metrics["test"]["language_model"].startswith("5-gram characters")
     assert {"cer", "wer", "cer_snr20", "cer_seen_accent"} <= set(baseline)
     assert metrics["test"]["baseline_name"] == "dtw_template_matcher"
     assert metrics["data"]["splits"]["test"] == 8
     names = {p.split("/")[-1] for p in metrics["samples"]}
     assert {"test00_alignment.png", "test00.wav", "transcripts.txt"} <= names
-    assert "ref:" in (smoke_run / "samples" / "transcripts.txt").read_text()
+    assert "beam+lm:" in (smoke_run / "samples" / "transcripts.txt").read_text()
 
 
 def test_cli_evaluate_and_predict(smoke_run, tmp_path, capsys):
@@ -149,9 +153,21 @@ def test_cli_data_prints_the_corpus_summary(capsys):
     assert summary["sources"]["espeakng-loader"]
 
 
-def test_bad_config_is_one_line(error_line):
-    assert (
-        main(["train", "speech_recognition", "--preset", "smoke", "--set", "data.speed=1.2,0.8"])
-        == 2
-    )
-    assert "data.speed" in error_line()
+@pytest.mark.parametrize(
+    "override, message",
+    [("data.speed=1.2,0.8", "data.speed"), ("model.lm_order=-1", "model.lm_order")],
+)
+def test_bad_config_is_one_line(override, message, error_line):
+    assert main(["train", "speech_recognition", "--preset", "smoke", "--set", override]) == 2
+    assert message in error_line()
+
+
+def test_language_model_is_built_from_the_training_transcripts():
+    cfg = _cfg()
+    lm = task_module.language_model(cfg)
+    train = data.transcripts(cfg, "train")
+    assert len(train) == 48 and lm.order == cfg.model.lm_order
+    # a training sentence is far likelier under the model than the same letters reversed
+    assert lm.sentence_log_prob(train[0]) > lm.sentence_log_prob(train[0][::-1]) + 5
+    cfg.model.lm_order = 0
+    assert task_module.language_model(cfg) is None

@@ -2,11 +2,14 @@
 
 Label 0 is CTC's blank; label ``k >= 1`` is ``alphabet[k - 1]``. Greedy decoding takes the
 best label of every frame, merges repeats and drops blanks (Graves et al., 2006). Beam
-search keeps ``beam_width`` prefixes, merging paths that spell the same text
-(``tf.nn.ctc_beam_search_decoder``, no language model).
+search keeps ``beam_width`` prefixes, merging paths that spell the same text: without a
+language model ``tf.nn.ctc_beam_search_decoder``; with a character n-gram model fused in,
+``prefix_beam_search``.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import tensorflow as tf
@@ -61,3 +64,76 @@ def beam_decode(logits: np.ndarray, alphabet: str, beam_width: int = 16, lengths
     return ["".join(alphabet[k] for k in row if 0 <= k < len(alphabet)) for row in dense] + [
         "" for _ in range(batch - len(dense))
     ]
+
+
+def _logaddexp(a: float, b: float) -> float:
+    if a < b:
+        a, b = b, a
+    return a if b == -math.inf else a + math.log1p(math.exp(b - a))
+
+
+def _entry(beams: dict, prefix: str, lm_score: float) -> list[float]:
+    if prefix not in beams:
+        beams[prefix] = [-math.inf, -math.inf, lm_score]
+    return beams[prefix]
+
+
+def prefix_beam_search(
+    log_probs: np.ndarray,
+    alphabet: str,
+    beam_width: int = 16,
+    lm=None,
+    lm_weight: float = 0.5,
+    char_bonus: float = 0.0,
+    prune: float = -10.0,
+) -> str:
+    """CTC prefix beam search over one utterance's ``[T, C]`` log-probabilities (blank at
+    0), with a character language model fused in (Hannun et al., 2014, "First-Pass Large
+    Vocabulary Continuous Speech Recognition using Bi-Directional Recurrent DNNs").
+
+    A prefix is scored by log P_ctc(prefix) + ``lm_weight`` * log P_lm(prefix) +
+    ``char_bonus`` * len(prefix); the end of the sentence is scored by the model at the
+    last frame. ``lm`` needs ``log_prob(history, char)`` (e.g. ``char_lm.CharNgramLM``);
+    without one this is plain prefix beam search. Labels scoring below ``prune`` at a
+    frame (log-probability) are not tried there, except each frame's best.
+    """
+    log_probs = np.asarray(log_probs, np.float64)
+    # prefix -> [log P(prefix, path ends in blank), log P(prefix, path ends in a label),
+    #            the fused language model's log-probability of the prefix]
+    beams: dict[str, list[float]] = {"": [0.0, -math.inf, 0.0]}
+    for frame in log_probs:
+        best = int(np.argmax(frame[1:])) + 1
+        labels = [k for k in range(1, len(frame)) if frame[k] >= prune or k == best]
+        blank = float(frame[BLANK])
+        following: dict[str, list[float]] = {}
+        for prefix, (p_blank, p_label, lm_score) in beams.items():
+            total = _logaddexp(p_blank, p_label)
+            same = _entry(following, prefix, lm_score)
+            same[0] = _logaddexp(same[0], total + blank)
+            last = prefix[-1] if prefix else None
+            for k in labels:
+                char, score = alphabet[k - 1], float(frame[k])
+                if char == last:  # a repeat merges unless a blank separates the two
+                    same[1] = _logaddexp(same[1], p_label + score)
+                    source = p_blank
+                else:
+                    source = total
+                if source == -math.inf:
+                    continue
+                extended = prefix + char
+                fused = lm_score + (lm_weight * lm.log_prob(prefix, char) if lm else 0.0)
+                grown = _entry(following, extended, fused)
+                grown[1] = _logaddexp(grown[1], source + score)
+
+        def rank(item) -> float:
+            prefix, (p_blank, p_label, lm_score) = item
+            return _logaddexp(p_blank, p_label) + lm_score + char_bonus * len(prefix)
+
+        beams = dict(sorted(following.items(), key=rank, reverse=True)[:beam_width])
+
+    def final(item) -> float:
+        prefix, (p_blank, p_label, lm_score) = item
+        end = lm_weight * lm.log_prob(prefix, lm.end) if lm else 0.0
+        return _logaddexp(p_blank, p_label) + lm_score + end + char_bonus * len(prefix)
+
+    return max(beams.items(), key=final)[0]

@@ -47,6 +47,11 @@ class ModelConfig:
     time_masks: int = 2
     time_width: int = 20
     beam_width: int = 16  # beam-search decoding
+    # beam search with a character n-gram LM of the training transcripts fused in
+    # (0 = none); weight and per-character bonus from benchmarks/speech_lm_sweep.py on val
+    lm_order: int = 5
+    lm_weight: float = 0.5
+    lm_bonus: float = 1.0
 
 
 def _config(preset: str, data: DataConfig, model: ModelConfig, train: TrainConfig) -> TaskConfig:

@@ -38,6 +38,12 @@ def check(cfg) -> None:
         raise UserError("data.snr_db and data.gain_db are (low, high) ranges with low <= high")
     if not 0.0 <= data.noise_probability <= 1.0:
         raise UserError(f"data.noise_probability must be in [0, 1]; got {data.noise_probability}")
+    model = cfg.model
+    if model.lm_order < 0 or model.lm_weight < 0:
+        raise UserError(
+            f"model.lm_order and model.lm_weight must be >= 0 (0 = no language model); "
+            f"got {model.lm_order} and {model.lm_weight}"
+        )
 
 
 def corpus_dir(cfg):
@@ -51,6 +57,15 @@ def examples(cfg, split: str, noisy: bool = False) -> tuple[list, list[str], lis
     """``(int16 audio arrays, normalised transcripts, metadata rows)`` of one split."""
     audio, texts, rows = _examples(_key(cfg), split, noisy)
     return list(audio), list(texts), list(rows)
+
+
+def transcripts(cfg, split: str) -> tuple[str, ...]:
+    """The normalised transcripts of one split, without reading its audio where the source
+    keeps them apart (the speech corpus's manifest)."""
+    if cfg.data.source == "speech":
+        rows = speech.load_rows(corpus_dir(cfg), split)
+        return tuple(normalise(row["text"]) for row in rows)
+    return tuple(examples(cfg, split)[1])
 
 
 def _key(cfg) -> tuple:

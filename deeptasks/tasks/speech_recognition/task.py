@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +16,15 @@ import keras
 import numpy as np
 
 from deeptasks.common.audio import read_audio, wav_bytes
-from deeptasks.common.decoding.ctc import beam_decode, greedy_decode
+from deeptasks.common.decoding.char_lm import CharNgramLM
+from deeptasks.common.decoding.ctc import beam_decode, greedy_decode, prefix_beam_search
 from deeptasks.common.io import atomic_write_bytes, refuse_overwrite, write_text
 from deeptasks.common.losses import CTCLoss
 from deeptasks.common.metrics.speech import cer, wer
 from deeptasks.common.training import make_optimizer, training_throughput
 from deeptasks.datasets import speech
 from deeptasks.datasets.english_text import ALPHABET
+from deeptasks.errors import UserError
 from deeptasks.tasks.base import Task
 from deeptasks.tasks.speech_recognition import baselines, data
 from deeptasks.tasks.speech_recognition.config import PRESETS
@@ -66,15 +70,36 @@ def _as_float(samples: np.ndarray) -> np.ndarray:
     return samples.astype(np.float32)
 
 
-def decode(scores: list, beam_width: int = 0) -> list[str]:
-    """Texts of per-utterance logits: greedy, or beam search of ``beam_width``."""
+def decode(
+    scores: list, beam_width: int = 0, lm=None, lm_weight: float = 0.5, lm_bonus: float = 0.0
+) -> list[str]:
+    """Texts of per-utterance logits: greedy, beam search of ``beam_width``, or beam search
+    with the character language model ``lm`` fused in."""
     texts = []
     for one in scores:
-        if beam_width:
+        if beam_width and lm is not None:
+            log_probs = one - np.logaddexp.reduce(one, axis=-1, keepdims=True)
+            texts.append(
+                prefix_beam_search(log_probs, ALPHABET, beam_width, lm, lm_weight, lm_bonus)
+            )
+        elif beam_width:
             texts += beam_decode(one[None], ALPHABET, beam_width)
         else:
             texts += greedy_decode(one[None], ALPHABET)
     return texts
+
+
+def language_model(cfg) -> CharNgramLM | None:
+    """The ``model.lm_order``-gram character model of the training split's transcripts
+    (None when ``lm_order`` is 0); the same transcripts give the same model."""
+    if not cfg.model.lm_order:
+        return None
+    return _language_model(data.transcripts(cfg, "train"), cfg.model.lm_order)
+
+
+@lru_cache(maxsize=2)
+def _language_model(texts: tuple[str, ...], order: int) -> CharNgramLM:
+    return CharNgramLM(texts, ALPHABET, order)
 
 
 def _scores(references: list[str], hypotheses: list[str], groups: list[str], suffix: str = ""):
@@ -91,12 +116,13 @@ def _scores(references: list[str], hypotheses: list[str], groups: list[str], suf
     return values
 
 
-def real_time_factor(model: keras.Model, audio: list[np.ndarray]) -> float:
-    """Seconds of CPU-side inference (model + greedy decoding), one utterance at a time,
-    per second of audio, over the first ``RTF_UTTERANCES`` utterances; timed on a second
-    pass, after the first has traced every padded length."""
+def real_time_factor(model: keras.Model, audio: list[np.ndarray], decoder=None) -> float:
+    """Seconds of CPU-side inference (model + ``decoder``, greedy by default), one utterance
+    at a time, per second of audio, over the first ``RTF_UTTERANCES`` utterances; timed on
+    a second pass, after the first has traced every padded length."""
     chosen = audio[:RTF_UTTERANCES]
     pad = int(RTF_PAD_SECONDS * SAMPLE_RATE)
+    decoder = decoder or decode
 
     def one_pass() -> float:
         started = time.perf_counter()
@@ -104,17 +130,26 @@ def real_time_factor(model: keras.Model, audio: list[np.ndarray]) -> float:
             inputs = np.zeros((1, -(-len(samples) // pad) * pad), np.float32)
             inputs[0, : len(samples)] = _as_float(samples)
             scores = np.asarray(model.predict_on_batch(inputs))
-            greedy_decode(scores[:, : output_frames(len(samples))], ALPHABET)
+            decoder([scores[0, : output_frames(len(samples))]])
         return time.perf_counter() - started
 
     one_pass()
     return one_pass() / (sum(len(a) for a in chosen) / SAMPLE_RATE)
 
 
+def decoder_with_lm(cfg, lm=None):
+    """``decode`` as predict uses it: beam search with the run's language model (``lm``,
+    or built from the training transcripts; none when ``model.lm_order`` is 0)."""
+    lm = lm or language_model(cfg)
+    m = cfg.model
+    return lambda scores: decode(scores, m.beam_width, lm, m.lm_weight, m.lm_bonus)
+
+
 def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
-    """WER and CER on the test split for the model (greedy and beam search) and the DTW
-    template matcher; the 20 dB SNR version and seen/unseen-accent groups where the corpus
-    has them; real-time factor."""
+    """WER and CER on the test split for the model (greedy, beam search, and beam search
+    with the character LM when ``model.lm_order`` > 0) and the DTW template matcher; the
+    20 dB SNR version and seen/unseen-accent groups where the corpus has them; real-time
+    factors (greedy, and with the LM)."""
     audio, references, rows = data.examples(cfg, "test")
     groups = [row.get("group", "all") for row in rows]
     versions = {"": audio}
@@ -129,12 +164,15 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
     baseline_scores: dict[str, float] = {}
     examples_out: dict[str, list] = {}
     baseline_seconds = 0.0
+    with_lm = decoder_with_lm(cfg) if cfg.model.lm_order else None
     for suffix, version in versions.items():
         scores = logits(model, version)
         greedy = decode(scores)
         beam = decode(scores, cfg.model.beam_width)
         model_scores |= _scores(references, greedy, groups, suffix)
         model_scores |= _scores(references, beam, groups, f"{suffix}_beam")
+        if with_lm:
+            model_scores |= _scores(references, with_lm(scores), groups, f"{suffix}_lm")
         started = time.perf_counter()
         matched = [matcher.transcribe(f) for f in baselines.features(map(_as_float, version))]
         baseline_seconds += time.perf_counter() - started
@@ -142,6 +180,8 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
         examples_out[f"greedy{suffix}"] = greedy[:SAMPLE_UTTERANCES]
     audio_seconds = sum(len(a) for a in audio) / SAMPLE_RATE * len(versions)
     model_scores["rtf"] = real_time_factor(model, audio)
+    if with_lm:
+        model_scores["rtf_lm"] = real_time_factor(model, audio, with_lm)
     baseline_scores["rtf"] = baseline_seconds / audio_seconds
     return {
         "model": model_scores,
@@ -152,6 +192,12 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
         "utterances": len(audio),
         "audio_seconds": round(sum(len(a) for a in audio) / SAMPLE_RATE, 2),
         "beam_width": cfg.model.beam_width,
+        "language_model": (
+            f"{cfg.model.lm_order}-gram characters of the training transcripts, "
+            f"weight {cfg.model.lm_weight}, bonus {cfg.model.lm_bonus} a character"
+            if with_lm
+            else "none"
+        ),
         "examples": [
             {"reference": r, "greedy": h} for r, h in zip(references, examples_out["greedy"])
         ],
@@ -198,6 +244,7 @@ def write_samples(model: keras.Model, cfg, samples_dir: Path) -> list[Path]:
     chosen = list(range(min(SAMPLE_UTTERANCES, len(audio))))
     scores = logits(model, [audio[k] for k in chosen])
     front = keras.Model(model.input, model.get_layer("log_mel").output)
+    with_lm = decoder_with_lm(cfg) if cfg.model.lm_order else None
     written, lines = [], []
     for k, one in zip(chosen, scores):
         samples = _as_float(audio[k])
@@ -219,6 +266,7 @@ def write_samples(model: keras.Model, cfg, samples_dir: Path) -> list[Path]:
             f"ref:    {references[k]}",
             f"greedy: {greedy}",
             f"beam:   {beam}",
+            *([f"beam+lm: {with_lm([one])[0]}"] if with_lm else []),
             "",
         ]
     written.append(write_text(samples_dir / "transcripts.txt", "\n".join(lines)))
@@ -226,10 +274,24 @@ def write_samples(model: keras.Model, cfg, samples_dir: Path) -> list[Path]:
 
 
 def transcribe(model: keras.Model, cfg, paths: list[Path], beam_width: int | None = None):
-    """Transcripts of audio files (any rate and channel count), beam search by default."""
+    """Transcripts of audio files (any rate and channel count): beam search with the
+    run's character LM by default (``model.lm_order=0``: without); ``beam_width=0``:
+    greedy."""
     audio = [read_audio(p) for p in paths]  # all read first: fail before any work
     width = cfg.model.beam_width if beam_width is None else beam_width
-    return decode(logits(model, audio), width)
+    if not width:
+        return decode(logits(model, audio))
+    try:
+        lm = language_model(cfg)
+    except UserError as error:  # a run moved away from its training data still transcribes
+        print(
+            f"warning: beam search without its language model, which is built from the "
+            f"training transcripts: {error}",
+            file=sys.stderr,
+        )
+        lm = None
+    m = cfg.model
+    return decode(logits(model, audio), width, lm, m.lm_weight, m.lm_bonus)
 
 
 def predict(

@@ -1,0 +1,80 @@
+"""Language-model fusion sweep for CTC beam search, on the *validation* split of a trained
+speech recognition run: CER and WER for each LM weight and character bonus, beside beam
+search without an LM, and the decoding time per second of audio. The best pair is what
+``model.lm_weight`` / ``model.lm_bonus`` should be; the test split is never looked at.
+
+    python benchmarks/speech_lm_sweep.py --workdir runs/bench-sr-v2/blstm-benchmark
+    python benchmarks/speech_lm_sweep.py --workdir RUN --weights 0.3,0.6 --bonuses 0,1 --order 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+from _table import markdown_table
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _floats(text: str) -> list[float]:
+    return [float(v) for v in text.split(",") if v]
+
+
+def main() -> None:
+    from deeptasks.common.metrics.speech import cer, wer
+    from deeptasks.common.training import load_run
+    from deeptasks.tasks.speech_recognition import data, task
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workdir", required=True, help="a finished speech_recognition run")
+    parser.add_argument("--weights", default="0.25,0.5,0.75,1.0", help="LM weights to try")
+    parser.add_argument("--bonuses", default="0,0.5,1,1.5,2", help="per-character bonuses")
+    parser.add_argument("--order", type=int, default=0, help="n-gram order (0 = the run's)")
+    parser.add_argument("--beam-width", type=int, default=0, help="0 = the run's")
+    args = parser.parse_args()
+
+    _, cfg, model = load_run(Path(args.workdir))
+    if args.order:
+        cfg.model.lm_order = args.order
+    width = args.beam_width or cfg.model.beam_width
+    audio, references, _ = data.examples(cfg, "val")
+    seconds = sum(len(a) for a in audio) / task.SAMPLE_RATE
+    scores = task.logits(model, audio)
+    lm = task.language_model(cfg)
+    rows = []
+    started = time.perf_counter()
+    plain = task.decode(scores, width)
+    rows.append(("beam, no LM", "-", "-", cer(references, plain), wer(references, plain)))
+    rtf = {"beam, no LM": (time.perf_counter() - started) / seconds}
+    for weight in _floats(args.weights):
+        for bonus in _floats(args.bonuses):
+            started = time.perf_counter()
+            texts = task.decode(scores, width, lm, weight, bonus)
+            name = f"beam + {cfg.model.lm_order}-gram LM"
+            rtf[f"{weight},{bonus}"] = (time.perf_counter() - started) / seconds
+            rows.append((name, weight, bonus, cer(references, texts), wer(references, texts)))
+    best = min(rows[1:], key=lambda row: (row[3], row[4]))
+    table = [
+        (
+            name + (" (best)" if row is best else ""),
+            str(weight),
+            str(bonus),
+            f"{100 * c:.1f}%",
+            f"{100 * w:.1f}%",
+            f"{rtf['beam, no LM' if weight == '-' else f'{weight},{bonus}']:.4f}",
+        )
+        for row in rows
+        for name, weight, bonus, c, w in [row]
+    ]
+    print(
+        f"\n{args.workdir}: validation split, {len(audio)} utterances ({seconds:.0f} s), "
+        f"beam width {width}, LM on {cfg.model.lm_order}-grams of the training transcripts\n"
+    )
+    print(markdown_table(("decoding", "lm_weight", "lm_bonus", "CER", "WER", "decode s/s"), table))
+
+
+if __name__ == "__main__":
+    main()
