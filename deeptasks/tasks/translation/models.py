@@ -130,8 +130,7 @@ class TransformerTranslator(Translator):
 
     Args:
         vocabulary_size: the shared source/target vocabulary.
-        embedding_dim, num_layers, num_heads, intermediate_dim: the usual.
-        dropout: on the embeddings, attention weights and each sub-layer's output.
+        embedding_dim, num_layers, num_heads, intermediate_dim, dropout: the usual.
         tokenizer: a keras-hub tokenizer kept with the model (optional).
 
     Reference:
@@ -163,12 +162,11 @@ class TransformerTranslator(Translator):
             keras_hub.layers.TransformerDecoder(intermediate_dim, num_heads, dropout)
             for _ in range(num_layers)
         ]
-        self.drop = keras.layers.Dropout(dropout)  # on the embeddings, as in Vaswani et al.
         self.output_projection = keras.layers.Dense(vocabulary_size)
 
     def encode(self, source, training=None):
         mask = ops.not_equal(source, 0)
-        memory = self.drop(self.source_embedding(source), training=training)
+        memory = self.source_embedding(source)
         for layer in self.encoders:
             memory = layer(memory, padding_mask=mask, training=training)
         return memory, mask
@@ -176,7 +174,7 @@ class TransformerTranslator(Translator):
     def call(self, inputs, training=None):
         memory, mask = self.encode(inputs["source"], training)
         target = inputs["target_in"]
-        hidden = self.drop(self.target_embedding(target), training=training)
+        hidden = self.target_embedding(target)
         for layer in self.decoders:
             hidden = layer(
                 hidden,
