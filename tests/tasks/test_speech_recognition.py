@@ -171,3 +171,15 @@ def test_language_model_is_built_from_the_training_transcripts():
     assert lm.sentence_log_prob(train[0]) > lm.sentence_log_prob(train[0][::-1]) + 5
     cfg.model.lm_order = 0
     assert task_module.language_model(cfg) is None
+
+
+def test_predict_without_its_training_transcripts_warns_and_still_transcribes(
+    smoke_run, tmp_path, capsys
+):
+    model = keras.saving.load_model(str(smoke_run / "model.keras"), safe_mode=True)
+    cfg = _cfg("data.source=folder", f"data.folder={tmp_path / 'moved'}")
+    clip = tmp_path / "clip.wav"
+    write_wav(clip, 0.3 * np.sin(np.arange(8000) / 5.0))
+    texts = task_module.transcribe(model, cfg, [clip])
+    assert len(texts) == 1 and isinstance(texts[0], str)
+    assert "without its language model" in capsys.readouterr().err

@@ -137,11 +137,10 @@ def real_time_factor(model: keras.Model, audio: list[np.ndarray], decoder=None) 
     return one_pass() / (sum(len(a) for a in chosen) / SAMPLE_RATE)
 
 
-def decoder_with_lm(cfg, lm=None):
-    """``decode`` as predict uses it: beam search with the run's language model (``lm``,
-    or built from the training transcripts; none when ``model.lm_order`` is 0)."""
-    lm = lm or language_model(cfg)
-    m = cfg.model
+def decoder_with_lm(cfg):
+    """``decode`` as predict uses it: beam search with the language model of the run's
+    training transcripts (without one when ``model.lm_order`` is 0)."""
+    lm, m = language_model(cfg), cfg.model
     return lambda scores: decode(scores, m.beam_width, lm, m.lm_weight, m.lm_bonus)
 
 
@@ -273,25 +272,20 @@ def write_samples(model: keras.Model, cfg, samples_dir: Path) -> list[Path]:
     return written
 
 
-def transcribe(model: keras.Model, cfg, paths: list[Path], beam_width: int | None = None):
-    """Transcripts of audio files (any rate and channel count): beam search with the
-    run's character LM by default (``model.lm_order=0``: without); ``beam_width=0``:
-    greedy."""
+def transcribe(model: keras.Model, cfg, paths: list[Path]) -> list[str]:
+    """Transcripts of audio files (any rate and channel count): beam search with the run's
+    character LM (``model.lm_order=0``: without; ``model.beam_width=0``: greedy)."""
     audio = [read_audio(p) for p in paths]  # all read first: fail before any work
-    width = cfg.model.beam_width if beam_width is None else beam_width
-    if not width:
-        return decode(logits(model, audio))
     try:
-        lm = language_model(cfg)
+        decoder = decoder_with_lm(cfg)
     except UserError as error:  # a run moved away from its training data still transcribes
         print(
-            f"warning: beam search without its language model, which is built from the "
+            "warning: beam search without its language model, which is built from the "
             f"training transcripts: {error}",
             file=sys.stderr,
         )
-        lm = None
-    m = cfg.model
-    return decode(logits(model, audio), width, lm, m.lm_weight, m.lm_bonus)
+        decoder = lambda scores: decode(scores, cfg.model.beam_width)  # noqa: E731
+    return decoder(logits(model, audio))
 
 
 def predict(
