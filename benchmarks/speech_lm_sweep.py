@@ -44,30 +44,21 @@ def main() -> None:
     seconds = sum(len(a) for a in audio) / task.SAMPLE_RATE
     scores = task.logits(model, audio)
     lm = task.language_model(cfg)
-    rows = []
-    started = time.perf_counter()
-    plain = task.decode(scores, width)
-    rows.append(("beam, no LM", "-", "-", cer(references, plain), wer(references, plain)))
-    rtf = {"beam, no LM": (time.perf_counter() - started) / seconds}
-    for weight in _floats(args.weights):
-        for bonus in _floats(args.bonuses):
-            started = time.perf_counter()
-            texts = task.decode(scores, width, lm, weight, bonus)
-            name = f"beam + {cfg.model.lm_order}-gram LM"
-            rtf[f"{weight},{bonus}"] = (time.perf_counter() - started) / seconds
-            rows.append((name, weight, bonus, cer(references, texts), wer(references, texts)))
-    best = min(rows[1:], key=lambda row: (row[3], row[4]))
+    lm_name = f"beam + {cfg.model.lm_order}-gram LM"
+
+    def row(name: str, weight, bonus, fused=None) -> list:
+        started = time.perf_counter()
+        texts = task.decode(scores, width, fused, weight or 0.0, bonus or 0.0)
+        speed = (time.perf_counter() - started) / seconds
+        return [name, weight, bonus, cer(references, texts), wer(references, texts), speed]
+
+    rows = [row("beam, no LM", None, None)]
+    rows += [row(lm_name, w, b, lm) for w in _floats(args.weights) for b in _floats(args.bonuses)]
+    min(rows[1:], key=lambda r: (r[3], r[4]))[0] += " (best)"
     table = [
-        (
-            name + (" (best)" if row is best else ""),
-            str(weight),
-            str(bonus),
-            f"{100 * c:.1f}%",
-            f"{100 * w:.1f}%",
-            f"{rtf['beam, no LM' if weight == '-' else f'{weight},{bonus}']:.4f}",
-        )
-        for row in rows
-        for name, weight, bonus, c, w in [row]
+        (name, "-" if w is None else str(w), "-" if b is None else str(b))
+        + (f"{100 * c:.1f}%", f"{100 * e:.1f}%", f"{speed:.4f}")
+        for name, w, b, c, e, speed in rows
     ]
     print(
         f"\n{args.workdir}: validation split, {len(audio)} utterances ({seconds:.0f} s), "

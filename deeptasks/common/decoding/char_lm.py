@@ -53,10 +53,11 @@ class CharNgramLM:
         return self._prob(self._history(history), char)
 
     def _history(self, history: str) -> str:
+        """The last ``order - 1`` characters, padded with START when there are fewer (no
+        copy of a long history: beam search asks this for every prefix it extends)."""
         keep = self.order - 1
-        if keep == 0:
-            return ""
-        return (START * keep + history)[-keep:]
+        tail = history[-keep:] if keep else ""
+        return tail if len(tail) == keep else START * (keep - len(tail)) + tail
 
     def _prob(self, history: str, char: str) -> float:
         key = (history, char)

@@ -101,9 +101,16 @@ def prefix_beam_search(
     # prefix -> [log P(prefix, path ends in blank), log P(prefix, path ends in a label),
     #            the fused language model's log-probability of the prefix]
     beams: dict[str, list[float]] = {"": [0.0, -math.inf, 0.0]}
+
+    def rank(item) -> float:
+        prefix, (p_blank, p_label, lm_score) = item
+        return _logaddexp(p_blank, p_label) + lm_score + char_bonus * len(prefix)
+
     for frame in log_probs:
-        best = int(np.argmax(frame[1:])) + 1
-        labels = [k for k in range(1, len(frame)) if frame[k] >= prune or k == best]
+        # the labels above ``prune``, or the best one (itself above whenever any is)
+        labels = (np.flatnonzero(frame[1:] >= prune) + 1).tolist() or [
+            int(np.argmax(frame[1:])) + 1
+        ]
         blank = float(frame[BLANK])
         following: dict[str, list[float]] = {}
         for prefix, (p_blank, p_label, lm_score) in beams.items():
@@ -124,16 +131,9 @@ def prefix_beam_search(
                 fused = lm_score + (lm_weight * lm.log_prob(prefix, char) if lm else 0.0)
                 grown = _entry(following, extended, fused)
                 grown[1] = _logaddexp(grown[1], source + score)
-
-        def rank(item) -> float:
-            prefix, (p_blank, p_label, lm_score) = item
-            return _logaddexp(p_blank, p_label) + lm_score + char_bonus * len(prefix)
-
         beams = dict(sorted(following.items(), key=rank, reverse=True)[:beam_width])
 
-    def final(item) -> float:
-        prefix, (p_blank, p_label, lm_score) = item
-        end = lm_weight * lm.log_prob(prefix, lm.end) if lm else 0.0
-        return _logaddexp(p_blank, p_label) + lm_score + end + char_bonus * len(prefix)
+    def final(item) -> float:  # the fused model also scores the end of the sentence
+        return rank(item) + (lm_weight * lm.log_prob(item[0], lm.end) if lm else 0.0)
 
     return max(beams.items(), key=final)[0]

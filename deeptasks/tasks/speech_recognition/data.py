@@ -19,6 +19,7 @@ import tensorflow as tf
 from deeptasks.common.decoding.ctc import encode
 from deeptasks.datasets import speech
 from deeptasks.datasets.english_text import ALPHABET, normalise
+from deeptasks.datasets.ragged import ragged_rows
 from deeptasks.errors import UserError
 
 AUTOTUNE = tf.data.AUTOTUNE
@@ -100,12 +101,6 @@ def _examples(key: tuple, split: str, noisy: bool):
     return tuple(audio), tuple(normalise(t) for t in texts), tuple(rows)
 
 
-def _ragged(arrays: list, dtype) -> tf.RaggedTensor:
-    lengths = [len(a) for a in arrays]
-    flat = np.concatenate([np.asarray(a, dtype) for a in arrays]) if arrays else np.zeros(0, dtype)
-    return tf.RaggedTensor.from_row_lengths(flat, lengths)
-
-
 def to_float(audio: tf.Tensor) -> tf.Tensor:
     return tf.cast(audio, tf.float32) / 32768.0
 
@@ -166,7 +161,7 @@ def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | N
     if not audio:
         raise UserError(f"the {split} split has no usable utterances; check data.source")
     items = tf.data.Dataset.from_tensor_slices(
-        (_ragged(audio, np.int16), _ragged(labels, np.int32))
+        (ragged_rows(audio, np.int16), ragged_rows(labels, np.int32))
     )
     if split != "train":
         items = items.map(lambda a, y: (to_float(a), y), num_parallel_calls=AUTOTUNE)

@@ -8,7 +8,7 @@ import io
 import json
 import sys
 import time
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -284,7 +284,7 @@ def transcribe(model: keras.Model, cfg, paths: list[Path]) -> list[str]:
             f"training transcripts: {error}",
             file=sys.stderr,
         )
-        decoder = lambda scores: decode(scores, cfg.model.beam_width)  # noqa: E731
+        decoder = partial(decode, beam_width=cfg.model.beam_width)
     return decoder(logits(model, audio))
 
 

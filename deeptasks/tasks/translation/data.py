@@ -6,12 +6,14 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import tensorflow as tf
 
 from deeptasks.common import tokenizers
 from deeptasks.common.tokenizers import BOS_ID, EOS_ID
 from deeptasks.datasets import ddtp
 from deeptasks.datasets import tfds as tfds_adapters
+from deeptasks.datasets.ragged import ragged_rows
 from deeptasks.errors import UserError
 
 DDTP_SOURCES = ("ddtp", "ddtp_sample")
@@ -106,12 +108,6 @@ def tokenizer(cfg):
     return tokenizers.sentencepiece_tokenizer(proto(cfg))
 
 
-def _ragged(rows: list[list[int]]) -> tf.RaggedTensor:
-    lengths = [len(row) for row in rows]
-    flat = [i for row in rows for i in row]
-    return tf.RaggedTensor.from_row_lengths(tf.constant(flat, tf.int32), lengths)
-
-
 def encode_pair(src, tgt, max_tokens: int):
     """Ids of one pair: source + EOS, BOS + target (decoder input), target + EOS (labels)."""
     src = tf.concat([src[: max_tokens - 1], [EOS_ID]], 0)
@@ -140,8 +136,8 @@ def build_dataset(cfg, split: str, input_context=None) -> tf.data.Dataset:
     sources, targets = zip(*found)
     dataset = tf.data.Dataset.from_tensor_slices(
         (
-            _ragged(tokenizers.encode(model_proto, sources)),
-            _ragged(tokenizers.encode(model_proto, targets)),
+            ragged_rows(tokenizers.encode(model_proto, sources), np.int32),
+            ragged_rows(tokenizers.encode(model_proto, targets), np.int32),
         )
     )
     if input_context is not None:
