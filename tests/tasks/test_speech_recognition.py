@@ -105,7 +105,9 @@ def test_cli_train_writes_metrics_and_samples(smoke_run):
         assert np.isfinite(model[key]), key
     for key in ("cer_lm", "wer_lm", "cer_snr20_lm", "cer_unseen_accent_lm", "rtf_lm"):
         assert np.isfinite(model[key]), key
-    assert metrics["test"]["language_model"].startswith("5-gram characters")
+    assert metrics["test"]["language_model"].startswith(
+        "6-gram characters of the training transcripts"
+    )
     assert {"cer", "wer", "cer_snr20", "cer_seen_accent"} <= set(baseline)
     assert metrics["test"]["baseline_name"] == "dtw_template_matcher"
     assert metrics["data"]["splits"]["test"] == 8
@@ -171,6 +173,15 @@ def test_language_model_is_built_from_the_training_transcripts():
     assert lm.sentence_log_prob(train[0]) > lm.sentence_log_prob(train[0][::-1]) + 5
     cfg.model.lm_order = 0
     assert task_module.language_model(cfg) is None
+
+
+def test_language_model_text_from_the_sources_holds_no_val_or_test_sentence():
+    cfg = _cfg("model.lm_text=sources")
+    texts = set(data.lm_texts(cfg))
+    held_out = set(data.transcripts(cfg, "val")) | set(data.transcripts(cfg, "test"))
+    assert len(held_out) == 16 and not texts & held_out
+    assert set(data.transcripts(cfg, "train")) <= texts and len(texts) > 100 * 48
+    assert data.lm_texts(_cfg("model.lm_text=train")) == data.transcripts(cfg, "train")
 
 
 def test_predict_without_its_training_transcripts_warns_and_still_transcribes(

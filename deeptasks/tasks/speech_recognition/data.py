@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from deeptasks.common.decoding.ctc import encode
-from deeptasks.datasets import speech
+from deeptasks.datasets import english_text, speech
 from deeptasks.datasets.english_text import ALPHABET, normalise
 from deeptasks.datasets.ragged import ragged_rows
 from deeptasks.errors import UserError
@@ -67,6 +67,18 @@ def transcripts(cfg, split: str) -> tuple[str, ...]:
         rows = speech.load_rows(corpus_dir(cfg), split)
         return tuple(normalise(row["text"]) for row in rows)
     return tuple(examples(cfg, split)[1])
+
+
+def lm_texts(cfg) -> tuple[str, ...]:
+    """The text of the character language model: with ``model.lm_text="sources"`` and the
+    speech corpus, every sentence of its text sources (any length) except those of the
+    validation and test splits, so no held-out sentence is known to the decoder; else the
+    training transcripts."""
+    if cfg.model.lm_text == "sources" and cfg.data.source == "speech":
+        held_out = set(transcripts(cfg, "val")) | set(transcripts(cfg, "test"))
+        pool = english_text.sentences(min_words=1, max_words=10**6)
+        return tuple(text for text in pool if text not in held_out)
+    return transcripts(cfg, "train")
 
 
 def _key(cfg) -> tuple:

@@ -90,11 +90,18 @@ def decode(
 
 
 def language_model(cfg) -> CharNgramLM | None:
-    """The ``model.lm_order``-gram character model of the training split's transcripts
-    (None when ``lm_order`` is 0); the same transcripts give the same model."""
+    """The ``model.lm_order``-gram character model of ``data.lm_texts`` (None when
+    ``lm_order`` is 0); the same text gives the same model."""
     if not cfg.model.lm_order:
         return None
-    return _language_model(data.transcripts(cfg, "train"), cfg.model.lm_order)
+    return _language_model(data.lm_texts(cfg), cfg.model.lm_order)
+
+
+def lm_description(cfg) -> str:
+    """Words for the text ``data.lm_texts`` gives the LM."""
+    if cfg.model.lm_text == "sources" and cfg.data.source == "speech":
+        return "the corpus's text sources without its val/test sentences"
+    return "the training transcripts"
 
 
 @lru_cache(maxsize=2)
@@ -192,7 +199,7 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
         "audio_seconds": round(sum(len(a) for a in audio) / SAMPLE_RATE, 2),
         "beam_width": cfg.model.beam_width,
         "language_model": (
-            f"{cfg.model.lm_order}-gram characters of the training transcripts, "
+            f"{cfg.model.lm_order}-gram characters of {lm_description(cfg)}, "
             f"weight {cfg.model.lm_weight}, bonus {cfg.model.lm_bonus} a character"
             if with_lm
             else "none"
