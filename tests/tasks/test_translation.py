@@ -64,9 +64,16 @@ def test_attention_weights_sum_to_one_and_skip_padding():
     np.testing.assert_allclose(np.asarray(context), expected, atol=1e-5)
 
 
-@pytest.mark.parametrize("name", ["gru_attention", "transformer"])
-def test_decoding_steps_match_the_training_forward_pass(name):
-    cfg = _cfg(f"model.name={name}", "model.dropout=0")
+MODEL_VARIANTS = [
+    ["model.name=gru_attention"],
+    ["model.name=transformer"],
+    ["model.name=transformer", "model.tie_embeddings=true"],
+]
+
+
+@pytest.mark.parametrize("variant", MODEL_VARIANTS)
+def test_decoding_steps_match_the_training_forward_pass(variant):
+    cfg = _cfg(*variant, "model.dropout=0")
     model = TASK.build_model(cfg)
     source = tf.constant([[5, 9, 14, 7, EOS_ID], [8, 6, EOS_ID, 0, 0]])
     target_in = tf.constant([[BOS_ID, 11, 12, 13], [BOS_ID, 15, 16, 17]])
@@ -78,9 +85,9 @@ def test_decoding_steps_match_the_training_forward_pass(name):
         np.testing.assert_allclose(log_probs, full[:, index], atol=1e-4)
 
 
-@pytest.mark.parametrize("name", ["gru_attention", "transformer"])
-def test_models_save_load_safe_mode_and_translate_the_same(name, tmp_path):
-    cfg = _cfg(f"model.name={name}")
+@pytest.mark.parametrize("variant", MODEL_VARIANTS)
+def test_models_save_load_safe_mode_and_translate_the_same(variant, tmp_path):
+    cfg = _cfg(*variant)
     model = TASK.build_model(cfg)
     model.save(tmp_path / "m.keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
@@ -89,6 +96,20 @@ def test_models_save_load_safe_mode_and_translate_the_same(name, tmp_path):
     assert task.translate(loaded, cfg, sentences) == first
     assert first[1] == "" and len(first) == 3
     assert loaded.tokenizer.vocabulary_size() == cfg.model.vocabulary_size
+
+
+def test_tied_embeddings_are_one_table_for_both_languages_and_the_logits():
+    tied = TASK.build_model(_cfg("model.name=transformer", "model.tie_embeddings=true"))
+    untied = TASK.build_model(_cfg("model.name=transformer"))
+    m = _cfg().model
+    # untied: two more vocabulary x width tables, and the output layer's bias
+    extra = 2 * m.vocabulary_size * m.embedding_dim + m.vocabulary_size
+    assert untied.count_params() - tied.count_params() == extra
+    table = tied.token_embedding.embeddings
+    assert sum(w is table for w in tied.trainable_weights) == 1
+    # the untied model keeps the variable order of runs saved before tying existed (their
+    # optimizer state is restored by position): the output layer's weights come last
+    assert untied.trainable_weights[-2] is untied.output_projection.kernel
 
 
 def test_tsv_source_splits_by_source_hash(tmp_path):

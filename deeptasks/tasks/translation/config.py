@@ -37,6 +37,11 @@ class ModelConfig:
     num_heads: int = 4
     intermediate_dim: int = 512  # transformer: feed-forward width
     dropout: float = 0.1
+    # transformer: one embedding table for source tokens, target tokens and the output
+    # layer (Press & Wolf 2017; the vocabulary is shared). Fewer parameters, but slower to
+    # learn here: the default preset scored 6.98 BLEU with it against 8.77 without, and
+    # the benchmark preset's validation loss after 12 of 25 epochs was 3.47 against 3.10.
+    tie_embeddings: bool = False
     label_smoothing: float = 0.1
     warmup_steps: int = 400  # linear warm-up, then cosine decay to the end of training
     beam_width: int = 4  # evaluation and predict; 1 = greedy

