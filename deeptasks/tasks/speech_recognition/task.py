@@ -146,7 +146,7 @@ def real_time_factor(model: keras.Model, audio: list[np.ndarray], decoder=None) 
 
 def decoder_with_lm(cfg):
     """``decode`` as predict uses it: beam search with the language model of the run's
-    training transcripts (without one when ``model.lm_order`` is 0)."""
+    LM text, ``data.lm_texts`` (without one when ``model.lm_order`` is 0)."""
     lm, m = language_model(cfg), cfg.model
     return lambda scores: decode(scores, m.beam_width, lm, m.lm_weight, m.lm_bonus)
 
@@ -287,8 +287,8 @@ def transcribe(model: keras.Model, cfg, paths: list[Path]) -> list[str]:
         decoder = decoder_with_lm(cfg)
     except UserError as error:  # a run moved away from its training data still transcribes
         print(
-            "warning: beam search without its language model, which is built from the "
-            f"training transcripts: {error}",
+            "warning: beam search without its language model, which is built from "
+            f"{lm_description(cfg)}: {error}",
             file=sys.stderr,
         )
         decoder = partial(decode, beam_width=cfg.model.beam_width)
