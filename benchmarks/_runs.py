@@ -1,4 +1,5 @@
-"""Training runs for the quality benchmarks: each trained once, reused afterwards."""
+"""Training runs for the quality benchmarks (each trained once, reused afterwards), and
+the comma-separated option lists of the decoding sweeps over finished runs."""
 
 from __future__ import annotations
 
@@ -8,6 +9,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+
+def comma_values(text: str, kind=float) -> list:
+    """``"0.5,1,2"`` -> ``[0.5, 1.0, 2.0]`` (``kind`` converts each value)."""
+    return [kind(v) for v in text.split(",") if v]
 
 
 def train_once(task: str, workdir: Path, preset: str, model: str, overrides: list[str]) -> dict:

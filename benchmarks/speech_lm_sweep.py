@@ -15,13 +15,10 @@ import os
 import time
 from pathlib import Path
 
+from _runs import comma_values
 from _table import markdown_table
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-
-def _floats(text: str) -> list[float]:
-    return [float(v) for v in text.split(",") if v]
 
 
 def main() -> None:
@@ -57,7 +54,11 @@ def main() -> None:
         return [name, weight, bonus, cer(references, texts), wer(references, texts), speed]
 
     rows = [row("beam, no LM", None, None)]
-    rows += [row(lm_name, w, b, lm) for w in _floats(args.weights) for b in _floats(args.bonuses)]
+    rows += [
+        row(lm_name, w, b, lm)
+        for w in comma_values(args.weights)
+        for b in comma_values(args.bonuses)
+    ]
     min(rows[1:], key=lambda r: (r[3], r[4]))[0] += " (best)"
     table = [
         (name, "-" if w is None else str(w), "-" if b is None else str(b))

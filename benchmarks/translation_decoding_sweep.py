@@ -14,13 +14,10 @@ import os
 import time
 from pathlib import Path
 
+from _runs import comma_values
 from _table import markdown_table
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-
-def _values(text: str, kind=float) -> list:
-    return [kind(v) for v in text.split(",") if v]
 
 
 def main() -> None:
@@ -50,7 +47,7 @@ def main() -> None:
 
     task.translate(model, cfg, sources[:64], 1)  # trace the decoding step once
     rows = [row(1, None)]
-    rows += [row(w, a) for w in _values(args.widths, int) for a in _values(args.alphas)]
+    rows += [row(w, a) for w in comma_values(args.widths, int) for a in comma_values(args.alphas)]
     max(rows[1:], key=lambda r: (r[2], r[3]))[0] += " (best)"
     table = [
         (name, "-" if alpha is None else str(alpha), f"{bleu:.2f}", f"{chrf:.2f}", f"{rate:.1f}")

@@ -69,12 +69,17 @@ def transcripts(cfg, split: str) -> tuple[str, ...]:
     return tuple(examples(cfg, split)[1])
 
 
+def lm_from_sources(cfg) -> bool:
+    """Whether the LM reads the corpus's text sources (only the speech corpus has them)."""
+    return cfg.model.lm_text == "sources" and cfg.data.source == "speech"
+
+
 def lm_texts(cfg) -> tuple[str, ...]:
     """The text of the character language model: with ``model.lm_text="sources"`` and the
     speech corpus, every sentence of its text sources (any length) except those of the
     validation and test splits, so no held-out sentence is known to the decoder; else the
     training transcripts."""
-    if cfg.model.lm_text == "sources" and cfg.data.source == "speech":
+    if lm_from_sources(cfg):
         held_out = set(transcripts(cfg, "val")) | set(transcripts(cfg, "test"))
         pool = english_text.sentences(min_words=1, max_words=10**6)
         return tuple(text for text in pool if text not in held_out)

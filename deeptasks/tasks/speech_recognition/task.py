@@ -99,7 +99,7 @@ def language_model(cfg) -> CharNgramLM | None:
 
 def lm_description(cfg) -> str:
     """Words for the text ``data.lm_texts`` gives the LM."""
-    if cfg.model.lm_text == "sources" and cfg.data.source == "speech":
+    if data.lm_from_sources(cfg):
         return "the corpus's text sources without its val/test sentences"
     return "the training transcripts"
 
