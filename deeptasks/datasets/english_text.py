@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import re
 import sysconfig
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
@@ -126,7 +127,13 @@ def docstring_lines(limit_modules: int = 0) -> list[str]:
 
 def sentences(min_words: int = 3, max_words: int = 10, source: str = "all") -> list[str]:
     """Unique normalised sentences of ``min_words``-``max_words`` words from the sources
-    (``"shakespeare"``, ``"docstrings"`` or ``"all"``), in a fixed order."""
+    (``"shakespeare"``, ``"docstrings"`` or ``"all"``), in a fixed order (a new list; the
+    sources are read and normalised once per process)."""
+    return list(_sentences(min_words, max_words, source))
+
+
+@lru_cache(maxsize=4)
+def _sentences(min_words: int, max_words: int, source: str) -> tuple[str, ...]:
     raw = []
     if source in ("all", "shakespeare"):
         raw += shakespeare_lines()
@@ -138,7 +145,7 @@ def sentences(min_words: int = 3, max_words: int = 10, source: str = "all") -> l
         if min_words <= len(text.split()) <= max_words and text not in seen:
             seen.add(text)
             kept.append(text)
-    return kept
+    return tuple(kept)
 
 
 def source_versions() -> dict[str, str]:

@@ -72,12 +72,6 @@ def _logaddexp(a: float, b: float) -> float:
     return a if b == -math.inf else a + math.log1p(math.exp(b - a))
 
 
-def _entry(beams: dict, prefix: str, lm_score: float) -> list[float]:
-    if prefix not in beams:
-        beams[prefix] = [-math.inf, -math.inf, lm_score]
-    return beams[prefix]
-
-
 def prefix_beam_search(
     log_probs: np.ndarray,
     alphabet: str,
@@ -115,7 +109,9 @@ def prefix_beam_search(
         following: dict[str, list[float]] = {}
         for prefix, (p_blank, p_label, lm_score) in beams.items():
             total = _logaddexp(p_blank, p_label)
-            same = _entry(following, prefix, lm_score)
+            same = following.get(prefix)
+            if same is None:
+                same = following[prefix] = [-math.inf, -math.inf, lm_score]
             same[0] = _logaddexp(same[0], total + blank)
             last = prefix[-1] if prefix else None
             for k in labels:
@@ -128,8 +124,10 @@ def prefix_beam_search(
                 if source == -math.inf:
                     continue
                 extended = prefix + char
-                fused = lm_score + (lm_weight * lm.log_prob(prefix, char) if lm else 0.0)
-                grown = _entry(following, extended, fused)
+                grown = following.get(extended)
+                if grown is None:  # the LM scores a prefix once, when it first appears
+                    fused = lm_score + (lm_weight * lm.log_prob(prefix, char) if lm else 0.0)
+                    grown = following[extended] = [-math.inf, -math.inf, fused]
                 grown[1] = _logaddexp(grown[1], source + score)
         beams = dict(sorted(following.items(), key=rank, reverse=True)[:beam_width])
 
