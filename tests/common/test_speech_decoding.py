@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from deeptasks.common.decoding import ctc
-from deeptasks.common.decoding.char_lm import END, CharNgramLM
+from deeptasks.common.decoding.char_lm import END, START, CharNgramLM
 from deeptasks.common.losses import CTCLoss
 from deeptasks.common.metrics.speech import cer, wer
 
@@ -62,6 +62,36 @@ def test_char_lm_known_answer_and_normalised():
     assert english.prob("the c", "a") > english.prob("the c", "h")
     with pytest.raises(ValueError):
         CharNgramLM(["ab"], ALPHABET, order=0)
+
+
+def _witten_bell(texts, alphabet, order, history, char):
+    """Witten-Bell from counts taken one n-gram at a time: the definition, for checking
+    the model's counting with numpy."""
+    counts = {}
+    for text in texts:
+        padded = START * (order - 1) + "".join(c for c in text if c in alphabet) + END
+        for i in range(order - 1, len(padded)):
+            for k in range(order):
+                nexts = counts.setdefault(padded[i - k : i], {})
+                nexts[padded[i]] = nexts.get(padded[i], 0) + 1
+    history = (START * order + history)[len(START * order + history) - (order - 1) :]
+    value = 1 / (len(alphabet) + 1)
+    for k in range(order):  # from the empty history up to the longest
+        nexts = counts.get(history[len(history) - k :] if k else "", {})
+        if nexts:
+            total, distinct = sum(nexts.values()), len(nexts)
+            value = (nexts.get(char, 0) + distinct * value) / (total + distinct)
+    return value
+
+
+def test_char_lm_counts_match_the_definition():
+    texts = ["the cat sat", "a cat ate", "the hat", "that's \x02 é zeta", ""]
+    alphabet = " acehst'"
+    lm = CharNgramLM(texts, alphabet, order=3)
+    for history in ("", "t", "th", "the c", "zt", "zth", "tz", "\x02t", "a cat a"):
+        for char in alphabet + END + "z":
+            expected = _witten_bell(texts, alphabet, 3, history, char)
+            assert lm.prob(history, char) == pytest.approx(expected, rel=1e-12), (history, char)
 
 
 def test_prefix_beam_search_matches_tf_without_a_language_model():

@@ -13,7 +13,8 @@ with ``order - 1`` start marks, so the first characters are scored from a short 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+
+import numpy as np
 
 START = "\x02"  # left padding: never a character of the alphabet
 END = "\x03"  # the end of a sentence, scored like a character
@@ -22,6 +23,11 @@ END = "\x03"  # the end of a sentence, scored like a character
 class CharNgramLM:
     """``order``-gram character model over ``alphabet`` (+ the end of a sentence), fitted
     on ``texts``; characters outside ``alphabet`` are dropped.
+
+    The counts are taken with numpy over the whole text at once: every n-gram is one
+    integer, its characters as digits in base ``len(alphabet) + 3`` (no digit is 0, so
+    n-grams of different lengths never share a number), the newest character lowest. A
+    history is then ``code // base`` and dropping its oldest character ``code % base**k``.
 
     Example:
         >>> lm = CharNgramLM(["ab", "ab"], "ab", order=2)
@@ -36,15 +42,32 @@ class CharNgramLM:
             raise ValueError(f"order must be >= 1; got {order}")
         self.alphabet, self.order = alphabet, order
         self.symbols = len(alphabet) + 1  # + END
-        counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        allowed = set(alphabet)
-        for text in texts:
-            padded = START * (order - 1) + "".join(c for c in text if c in allowed) + END
-            for i in range(order - 1, len(padded)):
-                for k in range(order):  # histories of 0 .. order-1 characters
-                    counts[padded[i - k : i]][padded[i]] += 1
-        self._counts = {h: dict(nexts) for h, nexts in counts.items()}
-        self._totals = {h: (sum(n.values()), len(n)) for h, n in self._counts.items()}
+        self._digit = {c: i + 1 for i, c in enumerate(alphabet + START + END)}
+        self._base = base = len(alphabet) + 3
+        if base**order >= 2**63:
+            raise ValueError(f"order {order} is too long for {len(alphabet)} characters")
+        pad = START * (order - 1)
+        text = "".join(
+            pad + t.replace(START, "").replace(END, "") + END for t in texts
+        )  # fmt: skip
+        table = np.zeros(max(map(ord, self._digit)) + 1, np.int64)
+        table[[ord(c) for c in self._digit]] = list(self._digit.values())
+        points = np.frombuffer(text.encode("utf-32-le"), np.uint32)
+        digits = np.where(points < len(table), table[np.minimum(points, len(table) - 1)], 0)
+        digits = digits[digits > 0]  # characters outside the alphabet are dropped
+        targets = np.flatnonzero(digits != self._digit[START])
+        self._ngrams: dict[int, int] = {}
+        self._totals: dict[int, tuple[int, int]] = {}  # history -> (count, distinct next)
+        code = np.zeros(len(targets), np.int64)
+        for k in range(order):  # n-grams of k + 1 characters: histories of k
+            code += digits[targets - k] * base**k
+            grams, counts = np.unique(code, return_counts=True)
+            self._ngrams.update(zip(grams.tolist(), counts.tolist()))
+            histories, first, distinct = np.unique(
+                grams // base, return_index=True, return_counts=True
+            )
+            totals = np.add.reduceat(counts, first)
+            self._totals.update(zip(histories.tolist(), zip(totals.tolist(), distinct.tolist())))
         self._cache: dict[tuple[str, str], float] = {}
         self._log_cache: dict[tuple[str, str], float] = {}
 
@@ -59,13 +82,23 @@ class CharNgramLM:
         tail = history[-keep:] if keep else ""
         return tail if len(tail) == keep else START * (keep - len(tail)) + tail
 
+    def _code(self, chars: str) -> int:
+        """The n-gram's number; -1 (never counted) when a character is not modelled."""
+        code = 0
+        for c in chars:
+            digit = self._digit.get(c)
+            if digit is None:
+                return -1
+            code = code * self._base + digit
+        return code
+
     def _prob(self, history: str, char: str) -> float:
         key = (history, char)
         if key not in self._cache:
             lower = self._prob(history[1:], char) if history else 1.0 / self.symbols
-            total, distinct = self._totals.get(history, (0, 0))
+            total, distinct = self._totals.get(self._code(history), (0, 0))
             if total:
-                seen = self._counts[history].get(char, 0)
+                seen = self._ngrams.get(self._code(history + char), 0)
                 value = (seen + distinct * lower) / (total + distinct)
             else:
                 value = lower
