@@ -43,6 +43,10 @@ class TrainConfig:
     clipnorm: float = 0.0  # 0 disables gradient clipping
     loss: str = "default"  # task-specific names; "default" lets the task choose
     validation_steps: int = 0  # 0 = the whole validation split
+    # Weight averaging (Polyak): 0 = off; e.g. 0.999 keeps an exponential moving average
+    # of the weights with that momentum. Validation, the best checkpoint and the saved
+    # model then use the averaged weights; training goes on from the raw ones.
+    ema: float = 0.0
     seed: int = 1234
 
 

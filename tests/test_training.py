@@ -29,6 +29,30 @@ def test_learning_rate_schedules():
     assert [float(schedule(s)) for s in (0, 20, 21, 39)] == pytest.approx([1e-3, 1e-3, 5e-4, 5e-4])
 
 
+def test_weight_averaging_validates_and_checkpoints_the_averaged_weights(tmp_path):
+    from deeptasks.common.training import _callbacks
+
+    cfg = TASK.config("smoke", ["train.ema=0.9", "train.lr_schedule=constant"])
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(256, 4)).astype("float32")
+    y = x @ np.array([[1.0], [-2.0], [0.5], [3.0]], "float32")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer=make_optimizer(cfg.train), loss="mse")
+    history = model.fit(
+        x[:192], y[:192], validation_data=(x[192:], y[192:]), batch_size=16, epochs=3,
+        callbacks=_callbacks(tmp_path, ("val_loss", "min"), ema=True), verbose=0,
+    )  # fmt: skip
+    logged = history.history["val_loss"]
+    # Keras leaves the averaged weights in the model at the end: validation scored them
+    assert model.evaluate(x[192:], y[192:], verbose=0) == pytest.approx(logged[-1], rel=1e-5)
+    model.load_weights(str(tmp_path / "checkpoints" / "best.weights.h5"))
+    assert model.evaluate(x[192:], y[192:], verbose=0) == pytest.approx(min(logged), rel=1e-5)
+    cfg.train.ema = 1.0
+    with pytest.raises(UserError, match="train.ema must be"):
+        make_optimizer(cfg.train)
+
+
 def test_unfinished_run_resumes_only_with_the_same_config(tmp_path):
     cfg = TASK.config("smoke")
     assert prepare_workdir(tmp_path, cfg, force=False) is False

@@ -52,20 +52,38 @@ ARTIFACTS = (
 
 
 def make_optimizer(
-    train: TrainConfig, optimizer_class: type = keras.optimizers.Adam
+    train: TrainConfig,
+    optimizer_class: type = keras.optimizers.Adam,
+    schedule: Any = None,
+    **options: Any,
 ) -> keras.optimizers.Optimizer:
-    """Adam (or an Adam subclass) with the configured schedule and gradient clipping."""
+    """Adam (or an Adam subclass) with the configured schedule (or ``schedule``), gradient
+    clipping and weight averaging (``train.ema``); ``options`` go to the optimizer."""
+    if not 0.0 <= train.ema < 1.0:
+        raise UserError(
+            f"train.ema must be 0 (off) or a momentum below 1, e.g. 0.999; got {train.ema}"
+        )
+    if train.ema:
+        options.update(use_ema=True, ema_momentum=train.ema)
+    return optimizer_class(
+        _schedule(train) if schedule is None else schedule,
+        clipnorm=train.clipnorm or None,
+        **options,
+    )
+
+
+def _schedule(train: TrainConfig) -> Any:
+    """The learning rate over training that ``train.lr_schedule`` names."""
     total = max(train.epochs * train.steps_per_epoch, 1)
-    rate: Any = train.learning_rate
     if train.lr_schedule == "cosine":
-        rate = keras.optimizers.schedules.CosineDecay(train.learning_rate, total, alpha=0.01)
-    elif train.lr_schedule == "step" and train.lr_step_epochs > 0:
+        return keras.optimizers.schedules.CosineDecay(train.learning_rate, total, alpha=0.01)
+    if train.lr_schedule == "step" and train.lr_step_epochs > 0:
         boundaries = list(range(train.lr_step_epochs, train.epochs, train.lr_step_epochs))
-        rate = keras.optimizers.schedules.PiecewiseConstantDecay(
+        return keras.optimizers.schedules.PiecewiseConstantDecay(
             [b * train.steps_per_epoch for b in boundaries],
             [train.learning_rate * 0.5**i for i in range(len(boundaries) + 1)],
         )
-    return optimizer_class(rate, clipnorm=train.clipnorm or None)
+    return train.learning_rate
 
 
 def prepare_workdir(workdir: Path, cfg: TaskConfig, force: bool) -> bool:
@@ -146,19 +164,45 @@ class _ResumeBookkeeping(keras.callbacks.Callback):
             self.checkpoint.best = max(values) if self.checkpoint.mode == "max" else min(values)
 
 
-def _callbacks(workdir: Path, monitor: tuple[str, str]) -> list[keras.callbacks.Callback]:
+class _AveragedCheckpoint(keras.callbacks.ModelCheckpoint):
+    """The best checkpoint of a run with weight averaging (``train.ema``): it saves the
+    averaged weights, the ones validation scored (``SwapEMAWeights`` swaps them in for
+    validation only). They are swapped back before the backup, which must hold the raw
+    weights and the averages in their own places for a resumed run to go on right."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.swap = keras.callbacks.SwapEMAWeights()
+
+    def set_model(self, model):
+        super().set_model(model)
+        self.swap.set_model(model)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.swap.on_test_begin()  # averaged weights in
+        try:
+            super().on_epoch_end(epoch, logs)
+        finally:
+            self.swap.on_test_end()  # raw weights back
+
+
+def _callbacks(
+    workdir: Path, monitor: tuple[str, str], ema: bool = False
+) -> list[keras.callbacks.Callback]:
     """The driver's callbacks. Epoch-end order matters for a kill: the history row and
     the best checkpoint are written before the backup, so a kill between them reruns the
-    epoch (its row is then replaced) rather than losing its row."""
+    epoch (its row is then replaced) rather than losing its row. With weight averaging
+    (``ema``) validation and the best checkpoint use the averaged weights."""
     (workdir / "checkpoints").mkdir(exist_ok=True)
-    checkpoint = keras.callbacks.ModelCheckpoint(
+    checkpoint = (_AveragedCheckpoint if ema else keras.callbacks.ModelCheckpoint)(
         str(workdir / "checkpoints" / "best.weights.h5"),
         monitor=monitor[0],
         mode=monitor[1],
         save_best_only=True,
         save_weights_only=True,
     )
-    return [
+    averaging = [keras.callbacks.SwapEMAWeights()] if ema else []
+    return averaging + [
         _ResumeBookkeeping(workdir, checkpoint),
         keras.callbacks.CSVLogger(str(workdir / "history.csv"), append=True),
         checkpoint,
@@ -194,7 +238,8 @@ def train(task, cfg: TaskConfig, workdir: Path, force: bool = False, verbose: in
         steps_per_epoch=cfg.train.steps_per_epoch,
         validation_data=val_data,
         validation_steps=cfg.train.validation_steps or None,
-        callbacks=_callbacks(own_dir, task.monitor_for(cfg)) + task.extra_callbacks(cfg),
+        callbacks=_callbacks(own_dir, task.monitor_for(cfg), bool(cfg.train.ema))
+        + task.extra_callbacks(cfg),
         verbose=verbose,
     )
     train_seconds = time.perf_counter() - started

@@ -39,7 +39,7 @@ def test_training_batches_hold_pairs_of_like_length():
     cfg = _cfg("train.batch_size=4")
     bounds = [0, *data.bucket_boundaries(cfg.data.max_tokens), 10**6]
     seen = set()
-    for inputs, target_out, weights in data.build_dataset(cfg, "train").take(12):
+    for inputs, target_out, weights in data.build_dataset(cfg, "train").take(40):
         lengths = np.maximum(
             np.sum(inputs["source"].numpy() != 0, 1), np.sum(inputs["target_in"].numpy() != 0, 1)
         )

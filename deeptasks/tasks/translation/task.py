@@ -18,7 +18,7 @@ from deeptasks.common.decoding import seq2seq
 from deeptasks.common.io import refuse_overwrite, write_text
 from deeptasks.common.metrics import text as text_metrics
 from deeptasks.common.tokenizers import BOS_ID, EOS_ID, PAD_ID, save_sentencepiece
-from deeptasks.common.training import training_throughput
+from deeptasks.common.training import make_optimizer, training_throughput
 from deeptasks.datasets import cache, ddtp
 from deeptasks.errors import UserError
 from deeptasks.tasks.base import Task
@@ -34,13 +34,14 @@ _STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def compile_model(model: keras.Model, cfg) -> None:
     """Label-smoothed cross-entropy over real target tokens, Adam with warm-up then
-    cosine decay; token accuracy (padding left out through the sample weights)."""
+    cosine decay (and ``train.ema`` weight averaging); token accuracy (padding left out
+    through the sample weights)."""
     t = cfg.train
     schedule = WarmupCosineDecay(
         t.learning_rate, cfg.model.warmup_steps, t.epochs * t.steps_per_epoch
     )
     model.compile(
-        optimizer=keras.optimizers.Adam(schedule, beta_2=0.98, clipnorm=t.clipnorm or None),
+        optimizer=make_optimizer(t, schedule=schedule, beta_2=0.98),
         loss=SmoothedSparseCrossentropy(cfg.model.label_smoothing),
         weighted_metrics=[keras.metrics.SparseCategoricalAccuracy(name="token_accuracy")],
         jit_compile=cfg.runtime.jit_compile,
