@@ -5,7 +5,7 @@ search without an LM, and the decoding time per second of audio. The best pair i
 
     python benchmarks/speech_lm_sweep.py --workdir runs/bench-sr-v2/blstm-benchmark
     python benchmarks/speech_lm_sweep.py --workdir RUN --weights 0.3,0.6 --bonuses 0,1 --order 5
-        --lm-text train --beam-width 16
+        --lm-text train --beam-width 16 --smoothing kneser_ney
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ def main() -> None:
     parser.add_argument("--order", type=int, default=0, help="n-gram order (0 = the run's)")
     parser.add_argument("--lm-text", choices=("sources", "train"), help="default: the run's")
     parser.add_argument("--beam-width", type=int, default=0, help="0 = the run's")
+    parser.add_argument("--smoothing", choices=("witten_bell", "kneser_ney"), help="the run's")
     args = parser.parse_args()
 
     _, cfg, model = load_run(Path(args.workdir))
@@ -40,6 +41,8 @@ def main() -> None:
         cfg.model.lm_order = args.order
     if args.lm_text:
         cfg.model.lm_text = args.lm_text
+    if args.smoothing:
+        cfg.model.lm_smoothing = args.smoothing
     width = args.beam_width or cfg.model.beam_width
     audio, references, _ = data.examples(cfg, "val")
     seconds = sum(len(a) for a in audio) / task.SAMPLE_RATE
@@ -67,7 +70,8 @@ def main() -> None:
     ]
     print(
         f"\n{args.workdir}: validation split, {len(audio)} utterances ({seconds:.0f} s), "
-        f"beam width {width}, LM on {cfg.model.lm_order}-grams of {task.lm_description(cfg)}\n"
+        f"beam width {width}, LM on {cfg.model.lm_order}-grams of {task.lm_description(cfg)}, "
+        f"{cfg.model.lm_smoothing} smoothing\n"
     )
     print(markdown_table(("decoding", "lm_weight", "lm_bonus", "CER", "WER", "decode s/s"), table))
 

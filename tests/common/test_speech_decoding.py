@@ -55,13 +55,23 @@ def test_char_lm_known_answer_and_normalised():
     # Witten-Bell: after "a", "b" was seen twice (1 distinct follower); order 0 gives
     # P(b) = (2 + 3 * 1/3) / (6 + 3), so P(b | a) = (2 + 1 * 1/3) / (2 + 1)
     assert lm.prob("a", "b") == pytest.approx(7 / 9)
-    english = CharNgramLM(["the cat sat", "a cat ate", "the hat"], " acehst", order=4)
-    for history in ("", "th", "the c", "zz", "the hat"):
-        total = sum(english.prob(history, c) for c in " acehst" + END)
-        assert total == pytest.approx(1.0), history
-    assert english.prob("the c", "a") > english.prob("the c", "h")
+    # Kneser-Ney: every bigram seen twice and no count of 1, so D = 0.5 at both orders;
+    # each of a, b and the end follows one distinct character: P(b) = (1 - 0.5 + 0.5 * 3 *
+    # 1/3) / 3 = 1/3, and P(b | a) = (2 - 0.5 + 0.5 * 1 * 1/3) / 2
+    kneser_ney = CharNgramLM(["ab", "ab"], "ab", order=2, smoothing="kneser_ney")
+    assert kneser_ney.prob("a", "b") == pytest.approx(5 / 6)
+    for smoothing in ("witten_bell", "kneser_ney"):
+        english = CharNgramLM(
+            ["the cat sat", "a cat ate", "the hat"], " acehst", order=4, smoothing=smoothing
+        )
+        for history in ("", "th", "the c", "zz", "the hat"):
+            total = sum(english.prob(history, c) for c in " acehst" + END)
+            assert total == pytest.approx(1.0), (smoothing, history)
+        assert english.prob("the c", "a") > english.prob("the c", "h")
     with pytest.raises(ValueError):
         CharNgramLM(["ab"], ALPHABET, order=0)
+    with pytest.raises(ValueError, match="smoothing"):
+        CharNgramLM(["ab"], ALPHABET, smoothing="good_turing")
 
 
 def _witten_bell(texts, alphabet, order, history, char):

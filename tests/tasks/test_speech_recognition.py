@@ -106,7 +106,7 @@ def test_cli_train_writes_metrics_and_samples(smoke_run):
     for key in ("cer_lm", "wer_lm", "cer_snr20_lm", "cer_unseen_accent_lm", "rtf_lm"):
         assert np.isfinite(model[key]), key
     assert metrics["test"]["language_model"].startswith(
-        "6-gram characters of the training transcripts"
+        "7-gram characters of the training transcripts, kneser-ney smoothing"
     )
     assert {"cer", "wer", "cer_snr20", "cer_seen_accent"} <= set(baseline)
     assert metrics["test"]["baseline_name"] == "dtw_template_matcher"

@@ -6,8 +6,14 @@ Interpolated Witten-Bell smoothing (Witten & Bell, 1991; as in Chen & Goodman, 1
 
 where ``h'`` is ``h`` without its oldest character, ``C`` counts training n-grams and
 ``N1+(h .)`` is the number of distinct characters seen after ``h``; the order-0 model is
-uniform over the alphabet plus the end of a sentence. Sentences are padded on the left
-with ``order - 1`` start marks, so the first characters are scored from a short history.
+uniform over the alphabet plus the end of a sentence. Or interpolated Kneser-Ney (Chen &
+Goodman, 1998), with one discount ``D = n1 / (n1 + 2 n2)`` per order:
+
+    P(c | h) = (max(C(h c) - D, 0) + D * N1+(h .) * P(c | h')) / C(h)
+
+where below the highest order ``C(h c)`` is the number of distinct characters seen before
+``h c`` (continuation counts). Sentences are padded on the left with ``order - 1`` start
+marks, so the first characters are scored from a short history.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import numpy as np
 
 START = "\x02"  # left padding: never a character of the alphabet
 END = "\x03"  # the end of a sentence, scored like a character
+SMOOTHING = ("witten_bell", "kneser_ney")
 
 
 class CharNgramLM:
@@ -37,9 +44,12 @@ class CharNgramLM:
 
     end = END
 
-    def __init__(self, texts, alphabet: str, order: int = 5):
+    def __init__(self, texts, alphabet: str, order: int = 5, smoothing: str = "witten_bell"):
         if order < 1:
             raise ValueError(f"order must be >= 1; got {order}")
+        if smoothing not in SMOOTHING:
+            raise ValueError(f"smoothing must be one of {', '.join(SMOOTHING)}; got {smoothing}")
+        self.kneser_ney = smoothing == "kneser_ney"
         self.alphabet, self.order = alphabet, order
         self.symbols = len(alphabet) + 1  # + END
         self._digit = {c: i + 1 for i, c in enumerate(alphabet + START + END)}
@@ -56,18 +66,28 @@ class CharNgramLM:
         digits = np.where(points < len(table), table[np.minimum(points, len(table) - 1)], 0)
         digits = digits[digits > 0]  # characters outside the alphabet are dropped
         targets = np.flatnonzero(digits != self._digit[START])
-        self._ngrams: dict[int, int] = {}
-        self._totals: dict[int, tuple[int, int]] = {}  # history -> (count, distinct next)
         code = np.zeros(len(targets), np.int64)
+        counted = []  # per length: the n-grams (sorted) and their counts
         for k in range(order):  # n-grams of k + 1 characters: histories of k
             code += digits[targets - k] * base**k
-            grams, counts = np.unique(code, return_counts=True)
+            counted.append(np.unique(code, return_counts=True))
+        if self.kneser_ney:  # below the top order: how many characters come before each
+            counted[:-1] = [
+                np.unique(grams % base**n, return_counts=True)  # without the oldest one
+                for n, (grams, _) in enumerate(counted[1:], 1)
+            ]
+        self._ngrams: dict[int, int] = {}
+        self._totals: dict[int, tuple[int, int]] = {}  # history -> (count, distinct next)
+        self._discounts = []
+        for grams, counts in counted:
             self._ngrams.update(zip(grams.tolist(), counts.tolist()))
             histories, first, distinct = np.unique(
                 grams // base, return_index=True, return_counts=True
             )
             totals = np.add.reduceat(counts, first)
             self._totals.update(zip(histories.tolist(), zip(totals.tolist(), distinct.tolist())))
+            ones, twos = np.sum(counts == 1), np.sum(counts == 2)
+            self._discounts.append(ones / (ones + 2 * twos) if ones and twos else 0.5)
         self._cache: dict[tuple[str, str], float] = {}
         self._log_cache: dict[tuple[str, str], float] = {}
 
@@ -97,7 +117,11 @@ class CharNgramLM:
         if key not in self._cache:
             lower = self._prob(history[1:], char) if history else 1.0 / self.symbols
             total, distinct = self._totals.get(self._code(history), (0, 0))
-            if total:
+            if total and self.kneser_ney:
+                seen = self._ngrams.get(self._code(history + char), 0)
+                discount = self._discounts[len(history)]
+                value = (max(seen - discount, 0) + discount * distinct * lower) / total
+            elif total:
                 seen = self._ngrams.get(self._code(history + char), 0)
                 value = (seen + distinct * lower) / (total + distinct)
             else:

@@ -51,10 +51,11 @@ class ModelConfig:
     # per-character bonus from benchmarks/speech_lm_sweep.py on val. Its text: "sources" =
     # every sentence of the speech corpus's text sources except the val and test ones
     # (other data sources have only their training transcripts); "train" = those only.
-    lm_order: int = 6
+    lm_order: int = 7
     lm_text: str = choice("sources", "sources", "train")
-    lm_weight: float = 0.75
-    lm_bonus: float = 1.5
+    lm_smoothing: str = choice("kneser_ney", "kneser_ney", "witten_bell")
+    lm_weight: float = 1.0
+    lm_bonus: float = 2.0
 
 
 def _config(preset: str, data: DataConfig, model: ModelConfig, train: TrainConfig) -> TaskConfig:

@@ -90,11 +90,12 @@ def decode(
 
 
 def language_model(cfg) -> CharNgramLM | None:
-    """The ``model.lm_order``-gram character model of ``data.lm_texts`` (None when
-    ``lm_order`` is 0); the same text gives the same model."""
+    """The ``model.lm_order``-gram character model of ``data.lm_texts`` with
+    ``model.lm_smoothing`` (None when ``lm_order`` is 0); the same text gives the same
+    model."""
     if not cfg.model.lm_order:
         return None
-    return _language_model(data.lm_texts(cfg), cfg.model.lm_order)
+    return _language_model(data.lm_texts(cfg), cfg.model.lm_order, cfg.model.lm_smoothing)
 
 
 def lm_description(cfg) -> str:
@@ -105,8 +106,8 @@ def lm_description(cfg) -> str:
 
 
 @lru_cache(maxsize=2)
-def _language_model(texts: tuple[str, ...], order: int) -> CharNgramLM:
-    return CharNgramLM(texts, ALPHABET, order)
+def _language_model(texts: tuple[str, ...], order: int, smoothing: str) -> CharNgramLM:
+    return CharNgramLM(texts, ALPHABET, order, smoothing)
 
 
 def _scores(references: list[str], hypotheses: list[str], groups: list[str], suffix: str = ""):
@@ -200,6 +201,7 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
         "beam_width": cfg.model.beam_width,
         "language_model": (
             f"{cfg.model.lm_order}-gram characters of {lm_description(cfg)}, "
+            f"{cfg.model.lm_smoothing.replace('_', '-')} smoothing, "
             f"weight {cfg.model.lm_weight}, bonus {cfg.model.lm_bonus} a character"
             if with_lm
             else "none"
