@@ -57,9 +57,7 @@ class CharNgramLM:
         if base**order >= 2**63:
             raise ValueError(f"order {order} is too long for {len(alphabet)} characters")
         pad = START * (order - 1)
-        text = "".join(
-            pad + t.replace(START, "").replace(END, "") + END for t in texts
-        )  # fmt: skip
+        text = "".join(pad + t.replace(START, "").replace(END, "") + END for t in texts)
         table = np.zeros(max(map(ord, self._digit)) + 1, np.int64)
         table[[ord(c) for c in self._digit]] = list(self._digit.values())
         points = np.frombuffer(text.encode("utf-32-le"), np.uint32)
@@ -117,15 +115,14 @@ class CharNgramLM:
         if key not in self._cache:
             lower = self._prob(history[1:], char) if history else 1.0 / self.symbols
             total, distinct = self._totals.get(self._code(history), (0, 0))
-            if total and self.kneser_ney:
+            value = lower
+            if total:
                 seen = self._ngrams.get(self._code(history + char), 0)
-                discount = self._discounts[len(history)]
-                value = (max(seen - discount, 0) + discount * distinct * lower) / total
-            elif total:
-                seen = self._ngrams.get(self._code(history + char), 0)
-                value = (seen + distinct * lower) / (total + distinct)
-            else:
-                value = lower
+                if self.kneser_ney:
+                    discount = self._discounts[len(history)]
+                    value = (max(seen - discount, 0) + discount * distinct * lower) / total
+                else:
+                    value = (seen + distinct * lower) / (total + distinct)
             self._cache[key] = value
         return self._cache[key]
 

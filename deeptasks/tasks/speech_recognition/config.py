@@ -64,7 +64,7 @@ def _config(preset: str, data: DataConfig, model: ModelConfig, train: TrainConfi
 
 def smoke() -> TaskConfig:
     """Seconds on a CPU: a 64-utterance corpus and a tiny model, a few steps; the LM of
-    the training transcripts (the text sources' takes ~4 s to read and count)."""
+    the training transcripts (the text sources' LM takes ~4 s to read and count)."""
     return _config(
         "smoke",
         DataConfig(train_utterances=48, val_utterances=8, test_utterances=8, max_words=6),
