@@ -39,6 +39,7 @@ def main() -> None:
 
     cfg = deeptasks.get_task("speech_recognition").config(args.preset)
     held_out = data.transcripts(cfg, "val")
+    chars = sum(len(s) + 1 for s in held_out)  # + the end of each sentence
     rows = []
     for text in args.texts.split(","):
         cfg.model.lm_text = text
@@ -54,7 +55,6 @@ def main() -> None:
                 lm = CharNgramLM(texts, ALPHABET, order, smoothing)
                 times.append(time.perf_counter() - started)
             nats = -sum(lm.sentence_log_prob(s) for s in held_out)
-            chars = sum(len(s) + 1 for s in held_out)  # + the end of each sentence
             rows.append(
                 [
                     text,
