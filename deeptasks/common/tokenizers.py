@@ -113,9 +113,22 @@ def processor(proto: bytes):
     return _PROCESSORS[key]
 
 
-def encode(proto: bytes, sentences: Sequence[str]) -> list[list[int]]:
-    """Subword ids of each sentence (no BOS/EOS)."""
-    return processor(proto).encode(list(sentences))
+def encode(
+    proto: bytes, sentences: Sequence[str], alpha: float = 0.0, seed: int = 0
+) -> list[list[int]]:
+    """Subword ids of each sentence (no BOS/EOS): the most likely segmentation, or with
+    ``alpha > 0`` one drawn from all segmentations with probability proportional to
+    P(segmentation)^alpha (subword regularisation, Kudo 2018; smaller alpha = more varied
+    and longer; unigram models only), reproducibly for a given ``seed`` (on one thread:
+    threads would share the generator in whatever order they run)."""
+    if alpha <= 0:
+        return processor(proto).encode(list(sentences))
+    import sentencepiece
+
+    sentencepiece.set_random_generator_seed(seed)
+    return processor(proto).encode(
+        list(sentences), enable_sampling=True, alpha=alpha, nbest_size=-1, num_threads=1
+    )
 
 
 def decode(proto: bytes, ids: Sequence[Sequence[int]]) -> list[str]:

@@ -34,6 +34,22 @@ def test_tokenizer_is_shared_trained_on_train_and_round_trips():
     assert max(len(row) for row in ids) < max(len(s) for s in sentences)  # subwords
 
 
+def test_subword_sampling_gives_each_training_copy_new_segmentations_of_the_same_text():
+    cfg = _cfg("data.subword_alpha=0.5", "data.subword_copies=3")
+    sources, targets = zip(*data.pairs(cfg, "train"))
+    src_ids, tgt_ids = data._segmented(cfg, "train", sources, targets)
+    n, proto = len(sources), data.proto(cfg)
+    plain, plain_targets = tokenizers.encode(proto, sources), tokenizers.encode(proto, targets)
+    assert len(src_ids) == len(tgt_ids) == 3 * n
+    assert tokenizers.decode(proto, src_ids) == tokenizers.decode(proto, plain) * 3
+    assert tokenizers.decode(proto, tgt_ids[n : 2 * n]) == tokenizers.decode(proto, plain_targets)
+    copies = [src_ids[k * n : (k + 1) * n] for k in range(3)]
+    assert copies[0] != copies[1] != copies[2]  # each pass over the data segments anew
+    assert data._segmented(cfg, "train", sources, targets) == (src_ids, tgt_ids)  # seeded
+    assert sum(map(len, src_ids[:n])) > sum(map(len, plain))  # samples beyond the best
+    assert data._segmented(cfg, "val", sources, targets)[0] == plain  # val never samples
+
+
 def test_training_batches_hold_pairs_of_like_length():
     assert data.bucket_boundaries(40) == [9, 13, 17, 25, 33]
     cfg = _cfg("train.batch_size=4")
@@ -129,6 +145,7 @@ def test_tsv_source_splits_by_source_hash(tmp_path):
         (["data.source=tsv", "data.tsv_path=/nonexistent.tsv"], "needs data.tsv_path"),
         (["data.source=wmt14"], "needs data.tfds_config"),
         (["model.num_heads=3"], "multiple of model.num_heads"),
+        (["data.subword_alpha=-0.1"], "subword_alpha must be >= 0"),
     ],
 )
 def test_bad_configs_are_refused(overrides, message):

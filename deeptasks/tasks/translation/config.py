@@ -22,6 +22,10 @@ class DataConfig:
     max_tokens: int = 64  # training pairs are cut to this many subwords per side
     train_pairs: int = 0  # 0 = all
     test_pairs: int = 0  # 0 = all (the protocol); a cap is for quick looks only
+    # subword regularisation (Kudo 2018): > 0 = the training pairs are subword_copies
+    # copies, each segmented by sampling at this alpha (val/test and predict never sample)
+    subword_alpha: float = 0.0
+    subword_copies: int = 8
     shuffle_buffer: int = 20000
 
 

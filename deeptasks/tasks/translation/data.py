@@ -41,6 +41,10 @@ def check(cfg) -> None:
             f"data.source={d.source} needs data.tfds_config (e.g. "
             f"{'de-en' if d.source == 'wmt14' else 'pt_to_en'})"
         )
+    if d.subword_alpha < 0 or d.subword_copies < 1:
+        raise UserError(
+            "data.subword_alpha must be >= 0 (0 = no sampling) and data.subword_copies >= 1"
+        )
     if cfg.model.embedding_dim % cfg.model.num_heads:
         raise UserError("model.embedding_dim must be a multiple of model.num_heads")
 
@@ -126,19 +130,30 @@ def bucket_boundaries(max_tokens: int) -> list[int]:
     return [width + 1 for width in BUCKET_WIDTHS if width < max_tokens]
 
 
+def _segmented(cfg, split: str, sources, targets) -> tuple[list, list]:
+    """Subword ids of the sources and targets. With ``data.subword_alpha`` > 0 the training
+    split is ``data.subword_copies`` copies of itself, each segmented by sampling with its
+    own seed, one after the other: every pass over the data sees new segmentations."""
+    model_proto, d = proto(cfg), cfg.data
+    if split != "train" or d.subword_alpha <= 0:
+        return tokenizers.encode(model_proto, sources), tokenizers.encode(model_proto, targets)
+    ids: tuple[list, list] = ([], [])
+    for copy in range(d.subword_copies):
+        seed = cfg.train.seed * 1000 + copy
+        ids[0].extend(tokenizers.encode(model_proto, sources, d.subword_alpha, seed))
+        ids[1].extend(tokenizers.encode(model_proto, targets, d.subword_alpha, seed))
+    return ids
+
+
 def build_dataset(cfg, split: str, input_context=None) -> tf.data.Dataset:
     """Padded batches of ``({"source", "target_in"}, target_out, weights)``; weights are
     0 on padding. Training repeats and shuffles; val and test are one pass."""
-    model_proto = proto(cfg)
     found = pairs(cfg, split)
     if not found:
         raise UserError(f"the {split} split has no sentence pairs; check data.source")
     sources, targets = zip(*found)
     dataset = tf.data.Dataset.from_tensor_slices(
-        (
-            ragged_rows(tokenizers.encode(model_proto, sources), np.int32),
-            ragged_rows(tokenizers.encode(model_proto, targets), np.int32),
-        )
+        tuple(ragged_rows(rows, np.int32) for rows in _segmented(cfg, split, sources, targets))
     )
     if input_context is not None:
         dataset = dataset.shard(input_context.num_input_pipelines, input_context.input_pipeline_id)
