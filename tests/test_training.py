@@ -264,6 +264,31 @@ def test_mixed_bfloat16_trains_and_saves(tmp_path):
     assert np.isfinite(metrics["test"]["model"]["psnr"])
 
 
+ALL_MODELS = [
+    (name, model) for name in deeptasks.list_tasks() for model in deeptasks.get_task(name).models
+]
+
+
+@pytest.mark.parametrize("task_name, model_name", ALL_MODELS)
+def test_every_model_takes_a_finite_training_step_in_mixed_bfloat16(task_name, model_name):
+    """The precision is a global option, so every model must train under it (the speech
+    front end once multiplied bfloat16 features by float32 masks)."""
+    from deeptasks.common.distribute import set_precision
+
+    task = deeptasks.get_task(task_name)
+    cfg = task.config("smoke", [f"model.name={model_name}"])
+    cfg.runtime.mixed_precision = "mixed_bfloat16"
+    try:
+        keras.utils.set_random_seed(0)
+        set_precision(cfg.runtime)
+        model = task.build_model(cfg)
+        history = model.fit(task.build_dataset(cfg, "train").take(1), verbose=0)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert any(layer.compute_dtype == "bfloat16" for layer in model.layers)
+    assert np.isfinite(history.history["loss"][0]), history.history
+
+
 def test_resume_drops_unbacked_history_and_keeps_the_best_value(tmp_path):
     from deeptasks.common.training import _callbacks
 

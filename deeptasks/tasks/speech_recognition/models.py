@@ -26,10 +26,16 @@ def output_frames(samples: int) -> int:
 
 
 def _features(cfg):
+    """The front end, in float32 under any precision policy: log-mel statistics and masks
+    are cheap, and bfloat16's 8-bit mantissa would blur the normalised features."""
     audio = keras.Input((None,), name="audio")
-    x = LogMelSpectrogram(cfg.model.n_mels, frame_step=FRAME_STEP, name="log_mel")(audio)
+    x = LogMelSpectrogram(cfg.model.n_mels, frame_step=FRAME_STEP, name="log_mel", dtype="float32")(
+        audio
+    )
     m = cfg.model
-    x = SpecAugment(m.freq_masks, m.freq_width, m.time_masks, m.time_width, name="spec_augment")(x)
+    x = SpecAugment(
+        m.freq_masks, m.freq_width, m.time_masks, m.time_width, name="spec_augment", dtype="float32"
+    )(x)
     return audio, layers.Reshape((-1, cfg.model.n_mels, 1), name="as_image")(x)
 
 
