@@ -5,8 +5,12 @@ for one task's preset under each setting; the settings take turns, ``--repeats``
 and the table shows medians and the speed-up over float32 without XLA measured in the
 same rounds. On a GPU use ``--precision mixed_float16``.
 
+``--one-batch`` times ``train_on_batch`` on the first training batch instead, repeated:
+the model's own speed without the input pipeline or the retracing of batches whose
+shapes vary (translation and speech batch by length), and much quicker to start.
+
     python benchmarks/runtime_speed.py [--task denoising] [--preset default] [--steps 20]
-        [--precision mixed_bfloat16] [--repeats 3]
+        [--precision mixed_bfloat16] [--repeats 3] [--one-batch] [--no-xla] [--set K=V]
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import time
 
 from _table import markdown_table
 
@@ -27,12 +32,18 @@ def main() -> None:
     parser.add_argument("--precision", default="mixed_bfloat16", help="or mixed_float16 (GPU)")
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--one-batch", action="store_true", help="time train_on_batch")
+    parser.add_argument("--no-xla", action="store_true", help="skip the XLA settings")
+    parser.add_argument("--set", action="append", default=[], help="config override K=V")
     args = parser.parse_args()
 
     import deeptasks
     from deeptasks.common.training import fit_throughput, machine_summary
 
     task = deeptasks.get_task(args.task)
+    batch = None
+    if args.one_batch:
+        batch = next(iter(task.build_dataset(task.config(args.preset, args.set), "train")))
     settings = {
         "float32": ["runtime.mixed_precision=float32"],
         "float32 + XLA": ["runtime.mixed_precision=float32", "runtime.jit_compile=true"],
@@ -42,10 +53,16 @@ def main() -> None:
             "runtime.jit_compile=true",
         ],
     }
+    if args.no_xla:
+        settings = {name: value for name, value in settings.items() if "XLA" not in name}
     speeds: dict[str, list[float]] = {name: [] for name in settings}
     for _ in range(args.repeats):
         for name, overrides in settings.items():
-            samples_per_s, _ = fit_throughput(task, task.config(args.preset, overrides), args.steps)
+            cfg = task.config(args.preset, [*args.set, *overrides])
+            if batch is None:
+                samples_per_s, _ = fit_throughput(task, cfg, args.steps)
+            else:
+                samples_per_s = one_batch_throughput(task, cfg, batch, args.steps)
             speeds[name].append(samples_per_s)
     base = statistics.median(speeds["float32"])
     rows = [
@@ -57,12 +74,37 @@ def main() -> None:
         )
         for name, values in speeds.items()
     ]
-    cfg = task.config(args.preset)
+    cfg = task.config(args.preset, args.set)
+    how = f"train_on_batch on one batch of shape {_shapes(batch)}" if batch else "fit"
     print(
-        f"\n{args.task}/{cfg.model.name} preset {args.preset}, batch {cfg.train.batch_size}, "
-        f"{args.steps} timed steps, median of {args.repeats}; {machine_summary()}"
+        f"\n{args.task}/{cfg.model.name} preset {args.preset} {' '.join(args.set)}, "
+        f"batch {cfg.train.batch_size}, {args.steps} timed steps through {how}, median of "
+        f"{args.repeats}; {machine_summary()}"
     )
     print(markdown_table(("runtime", "samples/s", "vs float32", "runs"), rows))
+
+
+def one_batch_throughput(task, cfg, batch, steps: int) -> float:
+    """Samples/s of ``train_on_batch`` on ``batch``, after 3 untimed steps (tracing)."""
+    import keras
+
+    from deeptasks.common.distribute import set_precision
+
+    keras.utils.set_random_seed(cfg.train.seed)
+    set_precision(cfg.runtime)
+    model = task.build_model(cfg)
+    for _ in range(3):
+        model.train_on_batch(*batch)
+    started = time.perf_counter()
+    for _ in range(steps):
+        model.train_on_batch(*batch)
+    return steps * cfg.train.batch_size / (time.perf_counter() - started)
+
+
+def _shapes(batch) -> str:
+    inputs = batch[0]
+    parts = inputs.values() if isinstance(inputs, dict) else [inputs]
+    return " + ".join("x".join(map(str, part.shape)) for part in parts)
 
 
 if __name__ == "__main__":
