@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import time
 
 from _table import markdown_table
 
@@ -38,7 +37,11 @@ def main() -> None:
     args = parser.parse_args()
 
     import deeptasks
-    from deeptasks.common.training import fit_throughput, machine_summary
+    from deeptasks.common.training import (
+        fit_throughput,
+        machine_summary,
+        one_batch_throughput,
+    )
 
     task = deeptasks.get_task(args.task)
     batch = None
@@ -82,23 +85,6 @@ def main() -> None:
         f"{args.repeats}; {machine_summary()}"
     )
     print(markdown_table(("runtime", "samples/s", "vs float32", "runs"), rows))
-
-
-def one_batch_throughput(task, cfg, batch, steps: int) -> float:
-    """Samples/s of ``train_on_batch`` on ``batch``, after 3 untimed steps (tracing)."""
-    import keras
-
-    from deeptasks.common.distribute import set_precision
-
-    keras.utils.set_random_seed(cfg.train.seed)
-    set_precision(cfg.runtime)
-    model = task.build_model(cfg)
-    for _ in range(3):
-        model.train_on_batch(*batch)
-    started = time.perf_counter()
-    for _ in range(steps):
-        model.train_on_batch(*batch)
-    return steps * cfg.train.batch_size / (time.perf_counter() - started)
 
 
 def _shapes(batch) -> str:

@@ -273,15 +273,15 @@ ALL_MODELS = [
 def test_every_model_takes_a_finite_training_step_in_mixed_bfloat16(task_name, model_name):
     """The precision is a global option, so every model must train under it (the speech
     front end once multiplied bfloat16 features by float32 masks)."""
-    from deeptasks.common.distribute import set_precision
+    import tensorflow as tf
+
+    from deeptasks.common.training import _model_in_scope
 
     task = deeptasks.get_task(task_name)
     cfg = task.config("smoke", [f"model.name={model_name}"])
     cfg.runtime.mixed_precision = "mixed_bfloat16"
     try:
-        keras.utils.set_random_seed(0)
-        set_precision(cfg.runtime)
-        model = task.build_model(cfg)
+        model = _model_in_scope(task, cfg, tf.distribute.get_strategy())
         history = model.fit(task.build_dataset(cfg, "train").take(1), verbose=0)
     finally:
         keras.mixed_precision.set_global_policy("float32")

@@ -311,6 +311,18 @@ def fit_throughput(task, cfg: TaskConfig, steps: int) -> tuple[float, int]:
     return steps * cfg.train.batch_size / timer.seconds, strategy.num_replicas_in_sync
 
 
+def one_batch_throughput(task, cfg: TaskConfig, batch, steps: int) -> float:
+    """Training samples/s of ``train_on_batch`` on one ``batch``, repeated ``steps`` times
+    after 3 untimed steps (tracing): the model's own speed, without the input pipeline."""
+    model = _model_in_scope(task, cfg, make_strategy(cfg.runtime))
+    for _ in range(3):
+        model.train_on_batch(*batch)
+    started = time.perf_counter()
+    for _ in range(steps):
+        model.train_on_batch(*batch)
+    return steps * cfg.train.batch_size / (time.perf_counter() - started)
+
+
 def scaling(task, cfg: TaskConfig, steps: int = 20) -> dict[str, Any]:
     """Samples/s per replica under ``cfg.runtime`` and the scaling efficiency against
     one replica with the same per-replica batch (weak scaling: 1.0 = linear)."""
