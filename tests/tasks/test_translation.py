@@ -32,6 +32,21 @@ def test_tokenizer_is_shared_trained_on_train_and_round_trips():
     assert ids == [list(row) for row in tokenizer(sentences)]  # keras-hub layer agrees
     assert tokenizers.decode(proto, ids) == [" ".join(s.split()) for s in sentences]
     assert max(len(row) for row in ids) < max(len(s) for s in sentences)  # subwords
+    # every character of the training text has a piece: rare ones ('7', 'Ä', '*' in the
+    # DDTP corpus) were <unk> under SentencePiece's default coverage, and so uncopyable
+    every = [s for pair in data.pairs(cfg, "train") for s in pair]
+    assert not any(tokenizers.UNK_ID in row for row in tokenizers.encode(proto, every))
+
+
+def test_tokenizer_keeps_characters_seen_once_and_keras_hub_ids():
+    words = "the quick brown fox jumps over the lazy dog while a wizard boxes".split()
+    text = [" ".join(words[i:] + words[:i]) for i in range(len(words))] * 20
+    proto = tokenizers.train_sentencepiece([*text, "one rare sign: §"], 45)
+    assert tokenizers.UNK_ID not in tokenizers.encode(proto, ["§ dog"])[0]
+    assert tokenizers.decode(proto, tokenizers.encode(proto, ["§ dog"])) == ["§ dog"]
+    layer = tokenizers.sentencepiece_tokenizer(proto)
+    pieces = [layer.id_to_token(i) for i in range(4)]
+    assert pieces == ["<pad>", "<unk>", "<s>", "</s>"]
 
 
 def test_subword_sampling_gives_each_training_copy_new_segmentations_of_the_same_text():
@@ -196,3 +211,11 @@ def test_cli_predict_keeps_line_order_and_empty_lines(cli_run, tmp_path, capsys,
 def test_cli_predict_missing_input_is_one_line(cli_run, tmp_path, error_line):
     assert main(["predict", "--workdir", str(cli_run), str(tmp_path / "none.txt")]) == 2
     assert "input not found" in error_line()
+
+
+def test_tokenizer_vocabulary_too_small_or_too_large_is_one_clear_line():
+    text = ["the quick brown fox jumps over the lazy dog"] * 20
+    with pytest.raises(UserError, match="at least 31"):
+        tokenizers.train_sentencepiece(text, 20)
+    with pytest.raises(UserError, match="at most"):
+        tokenizers.train_sentencepiece(text, 500)
