@@ -56,3 +56,39 @@ def test_max_lengths_relative_to_source():
         25,
         128,
     ]
+
+
+def test_repeat_bans_name_the_tokens_that_would_repeat_an_ngram():
+    tokens = np.array([[BOS, 4, 5, 6, 4, 5, 0], [BOS, 4, 4, 4, 0, 0, 0]])
+    rows, ids = seq2seq.repeat_bans(tokens, 5, 3)  # prefix BOS 4 5 6 4 5: "4 5" had 6 next
+    assert rows.tolist() == [0] and ids.tolist() == [6]
+    rows, ids = seq2seq.repeat_bans(tokens, 3, 2)  # BOS 4 5 6 (none) / BOS 4 4 4: 4 had 4
+    assert rows.tolist() == [1, 1] and ids.tolist() == [4, 4]
+    rows, ids = seq2seq.repeat_bans(tokens, 3, 3)  # BOS 4 4 4: "4 4" had 4 next
+    assert rows.tolist() == [1] and ids.tolist() == [4]
+    assert len(seq2seq.repeat_bans(tokens, 5, 0)[0]) == 0  # off
+
+
+def _looping(tokens, index, state):
+    """A step that prefers to repeat 4 5 forever: 4 -> 5 -> 4, with 6 second best."""
+    last = tf.gather(tokens, index, axis=1)
+    logits = tf.where(
+        last[:, None] == 4,
+        tf.constant([[0.0, 0, 0, -1, 0, 5, 2]]),
+        tf.constant([[0.0, 0, 0, -1, 5, 0, 2]]),
+    )
+    return tf.nn.log_softmax(logits - tf.constant([[10.0, 10, 10, 0, 0, 0, 0]])), state
+
+
+def test_ngram_blocking_stops_loops_in_greedy_and_beam_search():
+    limits, state = np.array([9]), {"row": tf.constant([0])}
+    loop = seq2seq.greedy_search(_looping, state, limits, BOS, EOS)[0]
+    assert loop == [4, 5, 4, 5, 4, 5, 4, 5]
+    for found in (
+        seq2seq.greedy_search(_looping, state, limits, BOS, EOS, no_repeat_ngram=2)[0],
+        seq2seq.beam_search(_looping, state, limits, BOS, EOS, beam_width=3, no_repeat_ngram=2)[0],
+    ):
+        bigrams = list(zip(found, found[1:]))
+        assert len(bigrams) == len(set(bigrams)) and len(found) > 2
+    same = seq2seq.beam_search(_looping, state, limits, BOS, EOS, beam_width=1, no_repeat_ngram=2)
+    assert same[0] == seq2seq.greedy_search(_looping, state, limits, BOS, EOS, no_repeat_ngram=2)[0]

@@ -14,6 +14,9 @@ limits, so the search lives here; models keep their caches (keras-hub's
 
 Length normalisation is GNMT's: score / ((5 + length) / 6) ** alpha (Wu et al., 2016),
 with length counting the EOS. A sentence stops at EOS or at ``max_lengths[b]`` tokens.
+``no_repeat_ngram=n`` (> 1) forbids a token that would make an n-gram of ids already in
+the sentence's own prefix (the n-gram blocking of Paulus et al., 2018), which stops the
+loops ("skalierbares, skalierbares") of a model trained too briefly.
 """
 
 from __future__ import annotations
@@ -41,6 +44,29 @@ def length_penalty(lengths: tf.Tensor, alpha: float) -> tf.Tensor:
     return tf.pow((5.0 + tf.cast(lengths, tf.float32)) / 6.0, alpha)
 
 
+def repeat_bans(tokens: np.ndarray, index: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(rows, ids)``: for each row of ``tokens[:, :index + 1]`` (the prefixes), the ids
+    that would repeat one of its n-grams if written next (none when ``n`` < 2)."""
+    length = index + 1
+    if n < 2 or length < n:
+        return np.zeros(0, np.int64), np.zeros(0, tokens.dtype)
+    prefix = tokens[:, :length]
+    tail = prefix[:, length - n + 1 :]  # the n - 1 latest tokens
+    windows = np.lib.stride_tricks.sliding_window_view(prefix[:, : length - 1], n - 1, axis=1)
+    rows, starts = np.nonzero((windows == tail[:, None, :]).all(-1))
+    return rows, prefix[rows, starts + n - 1]
+
+
+def _ban_repeats(log_probs: tf.Tensor, tokens: tf.Tensor, index: int, n: int) -> tf.Tensor:
+    """``log_probs`` [N, V] with :func:`repeat_bans` set to ``NEG_INF``."""
+    rows, ids = repeat_bans(tokens.numpy(), index, n)
+    if not len(rows):
+        return log_probs
+    penalty = np.zeros(log_probs.shape, np.float32)
+    penalty[rows, ids] = NEG_INF
+    return tf.cast(log_probs, tf.float32) + penalty
+
+
 def _tokens_out(tokens: np.ndarray, eos: int) -> list[list[int]]:
     """Rows of generated ids (BOS dropped) up to, not including, the first EOS."""
     found = []
@@ -51,7 +77,13 @@ def _tokens_out(tokens: np.ndarray, eos: int) -> list[list[int]]:
 
 
 def greedy_search(
-    step: Step, state: Any, max_lengths: np.ndarray, bos: int, eos: int, pad: int = 0
+    step: Step,
+    state: Any,
+    max_lengths: np.ndarray,
+    bos: int,
+    eos: int,
+    pad: int = 0,
+    no_repeat_ngram: int = 0,
 ) -> list[list[int]]:
     """The most likely next token at every step, for a batch; returns ids per sentence."""
     max_lengths = np.asarray(max_lengths, np.int32)
@@ -61,6 +93,7 @@ def greedy_search(
     limit = tf.constant(max_lengths)
     for index in range(total):
         log_probs, state = step(tokens, tf.constant(index, tf.int32), state)
+        log_probs = _ban_repeats(log_probs, tokens, index, no_repeat_ngram)
         token = tf.argmax(log_probs, axis=-1, output_type=tf.int32)
         token = tf.where(index + 1 >= limit, eos, token)
         token = tf.where(done, pad, token)
@@ -81,6 +114,7 @@ def beam_search(
     pad: int = 0,
     beam_width: int = 4,
     alpha: float = 0.6,
+    no_repeat_ngram: int = 0,
 ) -> list[list[int]]:
     """Length-normalised beam search over a batch; returns the best ids per sentence.
 
@@ -104,6 +138,7 @@ def beam_search(
     limit = tf.constant(max_lengths)[:, None]  # [B, 1]
     for index in range(total):
         log_probs, state = step(tokens, tf.constant(index, tf.int32), state)
+        log_probs = _ban_repeats(log_probs, tokens, index, no_repeat_ngram)
         vocab = log_probs.shape[-1]
         log_probs = tf.reshape(tf.cast(log_probs, tf.float32), [batch, width, vocab])
         ids = tf.range(vocab)

@@ -87,10 +87,20 @@ def translate(model: keras.Model, cfg, sentences: list[str], beam_width: int | N
         state = model.decode_state(tf.constant(source), int(limits.max()))
         if width > 1:
             out = seq2seq.beam_search(
-                step, state, limits, BOS_ID, EOS_ID, PAD_ID, width, m.length_penalty
+                step,
+                state,
+                limits,
+                BOS_ID,
+                EOS_ID,
+                PAD_ID,
+                width,
+                m.length_penalty,
+                m.no_repeat_ngram,
             )
         else:
-            out = seq2seq.greedy_search(step, state, limits, BOS_ID, EOS_ID, PAD_ID)
+            out = seq2seq.greedy_search(
+                step, state, limits, BOS_ID, EOS_ID, PAD_ID, m.no_repeat_ngram
+            )
         texts = tokenizers.decode(proto, out)
         for k, text in zip(chunk, texts):
             found[todo[k]] = text
