@@ -48,7 +48,12 @@ def main() -> None:
         rate = len(sources) / (time.perf_counter() - started)
         scores = translation_scores(found, references)
         name = "greedy" if width == 1 else f"beam {width}"
-        return [name, alpha, ngram, scores["bleu"], scores["chrf"], rate]
+        return [name, alpha, ngram, scores["bleu"], scores["chrf"], rate, loops(found)]
+
+    def loops(texts: list[str]) -> int:
+        """How many texts repeat a word trigram ("a b c ... a b c")."""
+        grams = [list(zip(t.split(), t.split()[1:], t.split()[2:])) for t in texts]
+        return sum(len(g) != len(set(g)) for g in grams)
 
     task.translate(model, cfg, sources[:64], 1)  # trace the decoding step once
     ngrams = comma_values(args.ngrams, int)
@@ -62,12 +67,13 @@ def main() -> None:
     max(rows[len(ngrams) :], key=lambda r: (r[3], r[4]))[0] += " (best)"
     table = [
         (name, "-" if alpha is None else str(alpha), str(n or "-"), f"{bleu:.2f}", f"{chrf:.2f}")
-        + (f"{rate:.1f}",)
-        for name, alpha, n, bleu, chrf, rate in rows
+        + (f"{rate:.1f}", str(repeats))
+        for name, alpha, n, bleu, chrf, rate, repeats in rows
     ]
+    table.append(("references", "-", "-", "-", "-", "-", str(loops(references))))
     print(f"\n{args.workdir}: validation split, {len(sources)} pairs\n")
     header = ("decoding", "length_penalty", "no_repeat_ngram", "BLEU", "chrF", "sentences/s")
-    print(markdown_table(header, table))
+    print(markdown_table((*header, "repeat a word trigram"), table))
 
 
 if __name__ == "__main__":
