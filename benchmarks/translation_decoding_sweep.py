@@ -52,7 +52,8 @@ def main() -> None:
 
     def loops(texts: list[str]) -> int:
         """How many texts repeat a word trigram ("a b c ... a b c")."""
-        grams = [list(zip(t.split(), t.split()[1:], t.split()[2:])) for t in texts]
+        words = [t.split() for t in texts]
+        grams = [list(zip(w, w[1:], w[2:])) for w in words]
         return sum(len(g) != len(set(g)) for g in grams)
 
     task.translate(model, cfg, sources[:64], 1)  # trace the decoding step once

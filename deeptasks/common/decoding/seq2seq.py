@@ -58,7 +58,10 @@ def repeat_bans(tokens: np.ndarray, index: int, n: int) -> tuple[np.ndarray, np.
 
 
 def _ban_repeats(log_probs: tf.Tensor, tokens: tf.Tensor, index: int, n: int) -> tf.Tensor:
-    """``log_probs`` [N, V] with :func:`repeat_bans` set to ``NEG_INF``."""
+    """``log_probs`` [N, V] with :func:`repeat_bans` set to ``NEG_INF`` (off, and no copy of
+    ``tokens`` to the host, when ``n`` < 2)."""
+    if n < 2:
+        return log_probs
     rows, ids = repeat_bans(tokens.numpy(), index, n)
     if not len(rows):
         return log_probs

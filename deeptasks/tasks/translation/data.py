@@ -45,7 +45,7 @@ def check(cfg) -> None:
         raise UserError(
             "data.subword_alpha must be >= 0 (0 = no sampling) and data.subword_copies >= 1"
         )
-    if cfg.model.no_repeat_ngram in (1,) or cfg.model.no_repeat_ngram < 0:
+    if cfg.model.no_repeat_ngram < 0 or cfg.model.no_repeat_ngram == 1:
         raise UserError("model.no_repeat_ngram must be 0 (off) or an n-gram size of at least 2")
     if cfg.model.embedding_dim % cfg.model.num_heads:
         raise UserError("model.embedding_dim must be a multiple of model.num_heads")
