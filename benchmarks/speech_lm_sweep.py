@@ -2,10 +2,13 @@
 speech recognition run: CER and WER for each LM weight and character bonus, beside beam
 search without an LM, and the decoding time per second of audio. The best pair is what
 ``model.lm_weight`` / ``model.lm_bonus`` should be; the test split is never looked at.
+With ``--word-order N`` each pair is also tried with an N-gram word model on top at each
+of ``--word-weights`` (``model.word_lm_order`` / ``model.word_lm_weight``).
 
     python benchmarks/speech_lm_sweep.py --workdir runs/bench-sr-v2/blstm-benchmark
     python benchmarks/speech_lm_sweep.py --workdir RUN --weights 0.3,0.6 --bonuses 0,1 --order 5
         --lm-text train --beam-width 16 --smoothing kneser_ney
+    python benchmarks/speech_lm_sweep.py --workdir RUN --word-order 3 --word-weights 0,0.25,0.5
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ def main() -> None:
     parser.add_argument("--lm-text", choices=("sources", "train"), help="default: the run's")
     parser.add_argument("--beam-width", type=int, default=0, help="0 = the run's")
     parser.add_argument("--smoothing", choices=("witten_bell", "kneser_ney"), help="the run's")
+    parser.add_argument("--word-order", type=int, default=0, help="word model order (0: none)")
+    parser.add_argument("--word-weights", default="0.25,0.5", help="word model weights to try")
     args = parser.parse_args()
 
     _, cfg, model = load_run(Path(args.workdir))
@@ -47,8 +52,13 @@ def main() -> None:
     audio, references, _ = data.examples(cfg, "val")
     seconds = sum(len(a) for a in audio) / task.SAMPLE_RATE
     scores = task.logits(model, audio)
-    lm = task.language_model(cfg)
-    lm_name = f"beam + {cfg.model.lm_order}-gram LM"
+    cfg.model.word_lm_order = 0
+    lms = {f"beam + {cfg.model.lm_order}-gram LM": task.language_model(cfg)}
+    if args.word_order:
+        cfg.model.word_lm_order = args.word_order
+        for weight in comma_values(args.word_weights):
+            cfg.model.word_lm_weight = weight
+            lms[f"  + {args.word_order}-gram words x {weight}"] = task.language_model(cfg)
 
     def row(name: str, weight, bonus, fused=None) -> list:
         started = time.perf_counter()
@@ -58,14 +68,15 @@ def main() -> None:
 
     rows = [row("beam, no LM", None, None)]
     rows += [
-        row(lm_name, w, b, lm)
+        row(name, w, b, lm)
+        for name, lm in lms.items()
         for w in comma_values(args.weights)
         for b in comma_values(args.bonuses)
     ]
     min(rows[1:], key=lambda r: (r[3], r[4]))[0] += " (best)"
     table = [
         (name, "-" if w is None else str(w), "-" if b is None else str(b))
-        + (f"{100 * c:.1f}%", f"{100 * e:.1f}%", f"{speed:.4f}")
+        + (f"{100 * c:.2f}%", f"{100 * e:.2f}%", f"{speed:.4f}")
         for name, w, b, c, e, speed in rows
     ]
     print(

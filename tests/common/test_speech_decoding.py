@@ -150,3 +150,33 @@ def test_wer_and_cer_known_strings():
     assert cer(["ab"], ["ab"]) == 0.0
     with pytest.raises(ValueError):
         wer(["a"], [])
+
+
+def test_word_lm_is_a_distribution_over_its_words_and_the_unknown_one():
+    from deeptasks.common.decoding.word_lm import WordNgramLM
+
+    texts = ["the cat sat", "the cat ate the hat", "a hat sat", "the dog sat"]
+    lm = WordNgramLM(texts, order=3)
+    assert lm.vocabulary == {"the", "cat", "sat", "ate", "hat", "a", "dog"}
+    for history in ([], ["the"], ["the", "cat"], ["a", "hat"], ["never", "seen"]):
+        total = sum(lm.prob(history, w) for w in lm.vocabulary) + lm.prob(history, "zebra")
+        assert total == pytest.approx(1.0)
+    assert lm.prob(["the"], "cat") > lm.prob(["the"], "hat") > lm.prob(["the"], "zebra") > 0
+    assert lm.prob(["the", "cat"], "sat") > lm.prob(["a", "hat"], "ate")
+
+
+def test_word_fusion_adds_the_word_score_where_a_word_ends():
+    from deeptasks.common.decoding.word_lm import WordFusedLM, WordNgramLM
+
+    alphabet = " acehst"
+    texts = ["the cat sat", "the hat sat", "the cat"]
+    chars, words = CharNgramLM(texts, alphabet, order=3), WordNgramLM(texts, order=2)
+    fused = WordFusedLM(chars, words, weight=0.5)
+    assert fused.log_prob("the c", "a") == chars.log_prob("the c", "a")  # inside a word
+    assert fused.log_prob("the cat", " ") == pytest.approx(
+        chars.log_prob("the cat", " ") + 0.5 * words.log_prob(["the"], "cat")
+    )
+    assert fused.log_prob("the hat", END) == pytest.approx(
+        chars.log_prob("the hat", END) + 0.5 * words.log_prob(["the"], "hat")
+    )
+    assert fused.log_prob("the ", " ") == chars.log_prob("the ", " ")  # no word ended

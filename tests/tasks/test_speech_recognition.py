@@ -166,8 +166,12 @@ def test_bad_config_is_one_line(override, message, error_line):
 
 def test_language_model_is_built_from_the_training_transcripts():
     cfg = _cfg()
-    lm = task_module.language_model(cfg)
+    fused = task_module.language_model(cfg)  # characters, with words on top
     train = data.transcripts(cfg, "train")
+    assert fused.words.vocabulary == set(" ".join(train).split())
+    assert fused.words.order == cfg.model.word_lm_order == 3
+    cfg.model.word_lm_order = 0
+    lm = task_module.language_model(cfg)
     assert len(train) == 48 and lm.order == cfg.model.lm_order
     # a training sentence is far likelier under the model than the same letters reversed
     assert lm.sentence_log_prob(train[0]) > lm.sentence_log_prob(train[0][::-1]) + 5

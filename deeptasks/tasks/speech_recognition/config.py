@@ -54,8 +54,12 @@ class ModelConfig:
     lm_order: int = 7
     lm_text: str = choice("sources", "sources", "train")
     lm_smoothing: str = choice("kneser_ney", "kneser_ney", "witten_bell")
-    lm_weight: float = 1.0
+    lm_weight: float = 0.75
     lm_bonus: float = 2.0
+    # a word n-gram model of the same text on top (order 0 = none): ``word_lm_weight`` x
+    # log P(word | previous words) is added as each word ends (benchmarks/speech_lm_sweep.py)
+    word_lm_order: int = 3
+    word_lm_weight: float = 0.25
 
 
 def _config(preset: str, data: DataConfig, model: ModelConfig, train: TrainConfig) -> TaskConfig:

@@ -18,6 +18,7 @@ import numpy as np
 from deeptasks.common.audio import read_audio, wav_bytes
 from deeptasks.common.decoding.char_lm import CharNgramLM
 from deeptasks.common.decoding.ctc import beam_decode, greedy_decode, prefix_beam_search
+from deeptasks.common.decoding.word_lm import WordFusedLM, WordNgramLM
 from deeptasks.common.io import atomic_write_bytes, refuse_overwrite, write_text
 from deeptasks.common.losses import CTCLoss
 from deeptasks.common.metrics.speech import cer, wer
@@ -89,13 +90,19 @@ def decode(
     return texts
 
 
-def language_model(cfg) -> CharNgramLM | None:
+def language_model(cfg) -> CharNgramLM | WordFusedLM | None:
     """The ``model.lm_order``-gram character model of ``data.lm_texts`` with
-    ``model.lm_smoothing`` (None when ``lm_order`` is 0); the same text gives the same
-    model."""
-    if not cfg.model.lm_order:
+    ``model.lm_smoothing`` (None when ``lm_order`` is 0), with the ``model.word_lm_order``
+    -gram word model of the same text on top when that is > 0; the same text gives the
+    same models."""
+    m = cfg.model
+    if not m.lm_order:
         return None
-    return _language_model(data.lm_texts(cfg), cfg.model.lm_order, cfg.model.lm_smoothing)
+    texts = data.lm_texts(cfg)
+    chars = _language_model(texts, m.lm_order, m.lm_smoothing)
+    if not m.word_lm_order:
+        return chars
+    return WordFusedLM(chars, _word_model(texts, m.word_lm_order), m.word_lm_weight)
 
 
 def lm_description(cfg) -> str:
@@ -108,6 +115,11 @@ def lm_description(cfg) -> str:
 @lru_cache(maxsize=2)
 def _language_model(texts: tuple[str, ...], order: int, smoothing: str) -> CharNgramLM:
     return CharNgramLM(texts, ALPHABET, order, smoothing)
+
+
+@lru_cache(maxsize=2)
+def _word_model(texts: tuple[str, ...], order: int) -> WordNgramLM:
+    return WordNgramLM(texts, order)
 
 
 def _scores(references: list[str], hypotheses: list[str], groups: list[str], suffix: str = ""):
@@ -203,6 +215,12 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
             f"{cfg.model.lm_order}-gram characters of {lm_description(cfg)}, "
             f"{cfg.model.lm_smoothing.replace('_', '-')} smoothing, "
             f"weight {cfg.model.lm_weight}, bonus {cfg.model.lm_bonus} a character"
+            + (
+                f"; {cfg.model.word_lm_order}-gram words of the same text, Kneser-Ney, "
+                f"weight {cfg.model.word_lm_weight}"
+                if cfg.model.word_lm_order
+                else ""
+            )
             if with_lm
             else "none"
         ),
