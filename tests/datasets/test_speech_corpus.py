@@ -69,6 +69,26 @@ def test_splits_share_no_sentence_and_no_held_out_voice(corpus):
         assert unseen == (row["group"] == "unseen_accent")
 
 
+def test_training_variants_share_no_voice_file_or_klatt_mode_with_val_and_test():
+    from pathlib import Path
+
+    import espeakng_loader
+
+    folder = Path(espeakng_loader.get_data_path()) / "voices" / "!v"
+    shipped = {path.name for path in folder.iterdir()}
+    held_out = set(speech.VARIANTS["val"] + speech.VARIANTS["test"])
+    train = set(speech.VARIANTS["train"]) - {""}
+    assert train <= shipped and held_out <= shipped and not train & held_out
+
+    def klatt_mode(name: str) -> str:
+        lines = (folder / name).read_text(errors="replace").splitlines()
+        return next((line.split()[1] for line in lines if line.startswith("klatt ")), "")
+
+    held_out_modes = {klatt_mode(name) for name in held_out} - {""}
+    assert held_out_modes  # klatt2, klatt5, klatt6
+    assert not {klatt_mode(name) for name in train} & held_out_modes
+
+
 def test_corpus_is_built_once_with_a_manifest(corpus):
     manifest = speech.summary(corpus)
     assert manifest["splits"]["train"]["utterances"] == 40
