@@ -66,7 +66,7 @@ class WordNgramLM:
 
     def prob(self, history, word: str) -> float:
         """P(word | the last ``order - 1`` words of ``history``)."""
-        history = tuple(history)[-(self.order - 1) :] if self.order > 1 else ()
+        history = tuple(history[-(self.order - 1) :]) if self.order > 1 else ()
         history = (START,) * (self.order - 1 - len(history)) + history
         return self._prob(history, word)
 
@@ -99,6 +99,7 @@ class WordFusedLM:
     def log_prob(self, history: str, char: str) -> float:
         score = self.chars.log_prob(history, char)
         if char in (" ", self.end) and history and history[-1] != " ":
-            *before, word = history.split()
+            # the word and the ones before it that the model reads, not the whole history
+            *before, word = history.rsplit(maxsplit=self.words.order)[-self.words.order :]
             score += self.weight * self.words.log_prob(before, word) + self.bonus
         return score

@@ -117,6 +117,22 @@ def _language_model(texts: tuple[str, ...], order: int, smoothing: str) -> CharN
     return CharNgramLM(texts, ALPHABET, order, smoothing)
 
 
+def _lm_summary(cfg) -> str:
+    """The fused language models and their weights, in words, for the metrics."""
+    m = cfg.model
+    summary = (
+        f"{m.lm_order}-gram characters of {lm_description(cfg)}, "
+        f"{m.lm_smoothing.replace('_', '-')} smoothing, "
+        f"weight {m.lm_weight}, bonus {m.lm_bonus} a character"
+    )
+    if m.word_lm_order:
+        summary += (
+            f"; {m.word_lm_order}-gram words of the same text, Kneser-Ney, "
+            f"weight {m.word_lm_weight}"
+        )
+    return summary
+
+
 @lru_cache(maxsize=2)
 def _word_model(texts: tuple[str, ...], order: int) -> WordNgramLM:
     return WordNgramLM(texts, order)
@@ -211,19 +227,7 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
         "utterances": len(audio),
         "audio_seconds": round(sum(len(a) for a in audio) / SAMPLE_RATE, 2),
         "beam_width": cfg.model.beam_width,
-        "language_model": (
-            f"{cfg.model.lm_order}-gram characters of {lm_description(cfg)}, "
-            f"{cfg.model.lm_smoothing.replace('_', '-')} smoothing, "
-            f"weight {cfg.model.lm_weight}, bonus {cfg.model.lm_bonus} a character"
-            + (
-                f"; {cfg.model.word_lm_order}-gram words of the same text, Kneser-Ney, "
-                f"weight {cfg.model.word_lm_weight}"
-                if cfg.model.word_lm_order
-                else ""
-            )
-            if with_lm
-            else "none"
-        ),
+        "language_model": _lm_summary(cfg) if with_lm else "none",
         "examples": [
             {"reference": r, "greedy": h} for r, h in zip(references, examples_out["greedy"])
         ],
