@@ -5,13 +5,21 @@ library's C API directly (``espeak_Initialize`` in synchronous mode, a synth cal
 collects the samples, ``espeak_SetVoiceByName`` / ``espeak_SetParameter`` for the voice,
 rate and pitch). The library keeps global state, so one process holds one engine, guarded
 by a lock; corpus builds that want more speed use worker processes.
+
+The engine reads its data through a private folder of links to the wheel's (made in the
+temp dir, removed at exit) whose ``voices/`` also takes voice files written at run time
+(``add_voice``), so new accents can be defined without touching the installed package.
 """
 
 from __future__ import annotations
 
+import atexit
 import ctypes
+import shutil
+import tempfile
 import threading
 from importlib import metadata
+from pathlib import Path
 
 import numpy as np
 
@@ -50,10 +58,13 @@ class _Engine:
             ctypes.c_void_p,
             ctypes.c_void_p,
         ]
-        data_path = espeakng_loader.get_data_path().encode()
-        self.sample_rate = self.lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, data_path, 0)
+        self.shipped = Path(espeakng_loader.get_data_path())
+        self.data = _linked_data(self.shipped)
+        self.sample_rate = self.lib.espeak_Initialize(
+            AUDIO_OUTPUT_SYNCHRONOUS, 0, str(self.data).encode(), 0
+        )
         if self.sample_rate <= 0:
-            raise UserError(f"eSpeak NG failed to start (data at {data_path.decode()})")
+            raise UserError(f"eSpeak NG failed to start (data at {self.shipped})")
         self.chunks: list[np.ndarray] = []
         self.callback = SYNTH_CALLBACK(self._collect)  # kept alive as long as the engine
         self.lib.espeak_SetSynthCallback(self.callback)
@@ -83,6 +94,20 @@ class _Engine:
         return np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
 
 
+def _linked_data(shipped: Path) -> Path:
+    """A temp folder that mirrors ``shipped`` by links, except ``voices/``, a real folder
+    (with the shipped variants ``!v`` linked in) that ``add_voice`` writes to."""
+    folder = Path(tempfile.mkdtemp(prefix="deeptasks-espeak-"))
+    atexit.register(shutil.rmtree, folder, True)
+    for entry in shipped.iterdir():
+        if entry.name != "voices":
+            (folder / entry.name).symlink_to(entry)
+    (folder / "voices").mkdir()
+    for entry in (shipped / "voices").iterdir():
+        (folder / "voices" / entry.name).symlink_to(entry)
+    return folder
+
+
 _ENGINE: _Engine | None = None
 
 
@@ -109,6 +134,28 @@ def synthesize(
         >>> samples, sample_rate = synthesize("hello world", "en-us+m3")
     """
     return engine().synthesize(text, voice, rate, pitch, seed), engine().sample_rate
+
+
+def language_file(language: str) -> str:
+    """The text of the shipped voice file of a language, e.g. ``"en-gb-scotland"``."""
+    found = [
+        path
+        for path in (engine().shipped / "lang").rglob("*")
+        if path.is_file() and path.name.lower() == language.lower()
+    ]
+    if not found:
+        raise UserError(f"eSpeak NG has no language '{language}'; e.g. en-us, en-gb-scotland")
+    return found[0].read_text(encoding="utf-8", errors="replace")
+
+
+def add_voice(name: str, text: str) -> None:
+    """Make voice ``name`` (usable with ``+variant`` like a shipped one) from the text of an
+    eSpeak NG voice file (``phonemes``, ``dictrules``, ``replace`` ... lines)."""
+    if not name or "/" in name or "+" in name or name.startswith((".", "!")):
+        raise UserError(f"'{name}' cannot name a voice; use letters, digits and '-'")
+    path = engine().data / "voices" / name
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
 
 
 def version() -> str:

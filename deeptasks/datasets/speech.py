@@ -12,6 +12,12 @@ is in two splits) and validation and test are spoken by voice *variants* that tr
 never hears. Half of the test split uses the training accents (group ``seen_accent``),
 half uses accents training never hears (group ``unseen_accent``). The test split also
 exists with white noise mixed in at 20 dB SNR (fixed seed), ``test_snr20/``.
+
+Accent augmentation (``accent_mix`` > 0): that share of the training utterances is spoken
+in *synthetic* accents, each a training accent's eSpeak voice file plus a few systematic
+sound changes drawn at random (``replace`` rules: a vowel becomes a neighbouring vowel, and
+sometimes a consonant a neighbouring sound: th-stopping, h-dropping, final devoicing ...).
+They only use the training accents' phoneme tables, so the unseen accents stay unheard.
 """
 
 from __future__ import annotations
@@ -44,29 +50,113 @@ VARIANTS = {
 RATE_WPM = (140, 210)
 PITCH = (25, 75)
 TEST_SNR_DB = 20.0
+SYNTHETIC_ACCENTS = 48  # how many synthetic accents accent augmentation draws from
+# Sound changes of the synthetic accents, as eSpeak NG English phoneme mnemonics: each
+# vowel with the vowels next to it in the vowel space (or the diphthong's parts) ...
+VOWEL_SHIFTS = {
+    "i:": ("I", "i", "eI"),
+    "I": ("i:", "E", "@"),
+    "E": ("I", "a", "eI"),
+    "a": ("E", "aa", "A:"),
+    "A:": ("a", "0", "aa"),
+    "0": ("O:", "A:", "V"),
+    "O:": ("0", "oU", "O@"),
+    "V": ("@", "0", "U", "a"),
+    "U": ("u:", "V", "@"),
+    "u:": ("U", "oU"),
+    "3:": ("@", "E", "V"),
+    "@": ("V", "I", "a#"),
+    "eI": ("E", "i:", "aI"),
+    "aI": ("a", "A:", "OI", "eI"),
+    "oU": ("O:", "u:", "0", "aU"),
+    "aU": ("a", "oU", "A:"),
+    "e@": ("E", "eI"),
+    "A@": ("A:", "a"),
+    "O@": ("O:", "o@"),
+    "U@": ("u:", "O:"),
+}
+# ... and consonant changes common across English accents, with their eSpeak ``replace``
+# flags (1: only word-final).
+CONSONANT_SHIFTS = (
+    ("T", ("t", "f", "s"), 0),
+    ("D", ("d", "v", "z"), 0),
+    ("h", ("NULL",), 0),
+    ("N", ("n",), 0),
+    ("w", ("v",), 0),
+    ("v", ("w", "b"), 0),
+    ("S", ("s",), 0),
+    ("tS", ("S",), 0),
+    ("z", ("s",), 1),
+    ("d", ("t",), 1),
+    ("t", ("?",), 1),
+)
 # Keep this much of eSpeak's leading/trailing silence (s); the rest is trimmed.
 EDGE_SILENCE = 0.05
 SILENCE_LEVEL = 100  # int16 amplitude
 
 
-def corpus_name(train: int, val: int, test: int, seed: int, max_words: int) -> str:
-    return f"speech-v{VERSION}-{train}-{val}-{test}-w{max_words}-s{seed}"
+def corpus_name(
+    train: int, val: int, test: int, seed: int, max_words: int, accent_mix: float = 0.0
+) -> str:
+    mix = f"-a{round(100 * accent_mix)}" if accent_mix else ""
+    return f"speech-v{VERSION}-{train}-{val}-{test}-w{max_words}-s{seed}{mix}"
 
 
 def build(
-    train: int = 3000, val: int = 200, test: int = 400, seed: int = 0, max_words: int = 10
+    train: int = 3000,
+    val: int = 200,
+    test: int = 400,
+    seed: int = 0,
+    max_words: int = 10,
+    accent_mix: float = 0.0,
 ) -> Path:
-    """The corpus folder for these sizes, built first if it is not in the data dir."""
+    """The corpus folder for these sizes, built first if it is not in the data dir;
+    ``accent_mix`` of the training utterances use synthetic accents."""
     if min(train, val, test) < 1:
         raise UserError(f"speech corpus splits need >= 1 utterance each; got {train}/{val}/{test}")
-    name = corpus_name(train, val, test, seed, max_words)
-    return build_once(name, lambda tmp: _build(tmp, train, val, test, seed, max_words))
+    if not 0.0 <= accent_mix <= 1.0:
+        raise UserError(f"data.accent_mix is a share of utterances in [0, 1]; got {accent_mix}")
+    name = corpus_name(train, val, test, seed, max_words, accent_mix)
+    return build_once(name, lambda tmp: _build(tmp, train, val, test, seed, max_words, accent_mix))
 
 
-def voice_plan(split: str, count: int, seed: int) -> list[dict[str, Any]]:
+def synthetic_accents(seed: int) -> dict[str, dict[str, Any]]:
+    """``SYNTHETIC_ACCENTS`` accents drawn with ``seed``, by name: the training accent each
+    starts from (``base``) and its ``replace`` rules ``(flags, phoneme, replacement)``:
+    2-5 vowel shifts, on every syllable or only unstressed ones, and 0-2 consonant shifts."""
+    draw = random.Random(f"{seed}-accents")
+    accents = {}
+    for index in range(SYNTHETIC_ACCENTS):
+        rules = [
+            (draw.choice((0, 0, 2)), vowel, draw.choice(VOWEL_SHIFTS[vowel]))
+            for vowel in draw.sample(sorted(VOWEL_SHIFTS), draw.randint(2, 5))
+        ]
+        for sound, shifts, flags in draw.sample(CONSONANT_SHIFTS, draw.randint(0, 2)):
+            rules.append((flags, sound, draw.choice(shifts)))
+        base = draw.choice(SEEN_ACCENTS)
+        accents[f"en-x-synth{index:02d}"] = {"base": base, "rules": rules}
+    return accents
+
+
+def accent_voice_file(name: str, accent: dict[str, Any]) -> str:
+    """The eSpeak NG voice file of a synthetic accent: its base accent's file without the
+    language lines that would let it answer for the base accent, plus its rules."""
+    kept = [
+        line
+        for line in espeak.language_file(accent["base"]).splitlines()
+        if not line.startswith(("name", "language"))
+    ]
+    rules = [f"replace {flags:02d} {sound} {new}" for flags, sound, new in accent["rules"]]
+    return "\n".join([f"name {name}", f"language {name}", *kept, *rules]) + "\n"
+
+
+def voice_plan(split: str, count: int, seed: int, accent_mix: float = 0.0) -> list[dict[str, Any]]:
     """``count`` voices of one split: accent, variant, rate and pitch drawn with ``seed``.
-    Test cycles seen and unseen accents so that the two groups are the same size."""
+    Test cycles seen and unseen accents so that the two groups are the same size; with
+    ``accent_mix`` that share of the training voices speak a synthetic accent."""
     draw = random.Random(f"{seed}-{split}")
+    mixing = random.Random(f"{seed}-{split}-mix")  # apart, so mix 0 keeps the v1 voices
+    synthetic = sorted(synthetic_accents(seed)) if split == "train" and accent_mix else []
     plan = []
     for index in range(count):
         if split == "test":
@@ -76,14 +166,16 @@ def voice_plan(split: str, count: int, seed: int) -> list[dict[str, Any]]:
         else:
             accent, group = draw.choice(SEEN_ACCENTS), "seen_accent"
         variant = draw.choice(VARIANTS[split])
+        voice = {"rate": draw.randint(*RATE_WPM), "pitch": draw.randint(*PITCH)}
+        if synthetic and mixing.random() < accent_mix:
+            accent = mixing.choice(synthetic)
         plan.append(
             {
                 "voice": accent + (f"+{variant}" if variant else ""),
                 "accent": accent,
                 "variant": variant or "default",
                 "group": group,
-                "rate": draw.randint(*RATE_WPM),
-                "pitch": draw.randint(*PITCH),
+                **voice,
             }
         )
     return plan
@@ -103,7 +195,12 @@ def speak(text: str, voice: dict[str, Any], seed: int) -> np.ndarray:
     return to_mono_16k(trim_silence(samples, rate), rate)
 
 
-def _build(tmp: Path, train: int, val: int, test: int, seed: int, max_words: int) -> dict:
+def _build(
+    tmp: Path, train: int, val: int, test: int, seed: int, max_words: int, accent_mix: float
+) -> dict:
+    if accent_mix:
+        for name, accent in synthetic_accents(seed).items():
+            espeak.add_voice(name, accent_voice_file(name, accent))
     pool = english_text.sentences(max_words=max_words)
     random.Random(seed).shuffle(pool)
     need = {"test": test, "val": val, "train": train}
@@ -121,7 +218,7 @@ def _build(tmp: Path, train: int, val: int, test: int, seed: int, max_words: int
             (tmp / "test_snr20").mkdir()
         rows, seconds = [], 0.0
         for index, (text, voice) in enumerate(
-            zip(texts[split], voice_plan(split, need[split], seed))
+            zip(texts[split], voice_plan(split, need[split], seed, accent_mix))
         ):
             audio = speak(text, voice, seed * 100003 + index)
             row = {"file": f"{split}/{index:06d}.wav", "text": text, **voice}
@@ -146,7 +243,9 @@ def _build(tmp: Path, train: int, val: int, test: int, seed: int, max_words: int
         "version": VERSION,
         "sample_rate": SAMPLE_RATE,
         "build_params": {"train": train, "val": val, "test": test, "seed": seed}
-        | {"max_words": max_words, "rate_wpm": RATE_WPM, "pitch": PITCH, "test_snr_db": 20.0},
+        | {"max_words": max_words, "rate_wpm": RATE_WPM, "pitch": PITCH, "test_snr_db": 20.0}
+        | {"accent_mix": accent_mix},
+        "synthetic_accents": synthetic_accents(seed) if accent_mix else {},
         "sources": {"espeakng-loader": espeak.version(), **english_text.source_versions()},
         "sentence_pool": len(pool),
         "splits": summary,

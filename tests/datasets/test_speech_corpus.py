@@ -128,3 +128,63 @@ def test_folder_adapter_converts_rate_and_channels(tmp_path):
     (tmp_path / "test" / "transcripts.csv").write_text("path,text\nb.wav,just b\n")
     assert speech.folder_split(tmp_path, "test")[1] == ["just b"]
     assert len(read_wav_int16(tmp_path / "test" / "b.wav")) == 16000
+
+
+def test_synthetic_accents_use_only_training_accents_phoneme_tables():
+    def phoneme_table(text: str) -> str:  # a file without the line uses English's, "en"
+        lines = text.splitlines()
+        return next((line.split()[1] for line in lines if line.startswith("phonemes")), "en")
+
+    seen = {phoneme_table(espeak.language_file(a)) for a in speech.SEEN_ACCENTS}
+    unseen = {phoneme_table(espeak.language_file(a)) for a in speech.UNSEEN_ACCENTS}
+    assert unseen == {"en-wi", "en-us-nyc", "en-wm"} and not seen & unseen
+    accents = speech.synthetic_accents(seed=0)
+    assert len(accents) == speech.SYNTHETIC_ACCENTS
+    assert accents == speech.synthetic_accents(seed=0) != speech.synthetic_accents(seed=1)
+    for name, accent in accents.items():
+        text = speech.accent_voice_file(name, accent)
+        assert phoneme_table(text) in seen
+        # it cannot answer for a shipped language (no "language en 2" priority line)
+        assert [line for line in text.splitlines() if line.startswith("language")] == [
+            f"language {name}"
+        ]
+        for flags, sound, new in accent["rules"]:
+            assert f"replace {flags:02d} {sound} {new}" in text
+
+
+def test_a_synthetic_accent_changes_the_sound_of_its_base_accent():
+    name, accent = "en-x-test", {"base": "en-us", "rules": [(0, "h", "NULL"), (0, "D", "d")]}
+    espeak.add_voice(name, speech.accent_voice_file(name, accent))
+    text = "he had the hat here"
+    base = [espeak.synthesize(text, "en-us+m1", 170, 50, 1)[0] for _ in range(2)]
+    changed, _ = espeak.synthesize(text, name + "+m1", 170, 50, 1)
+    # five /h/ and one /D/ gone: clearly shorter than either run of the base accent
+    assert len(changed) < 0.95 * min(len(b) for b in base)
+    with pytest.raises(UserError, match="cannot name a voice"):
+        espeak.add_voice("../escape", "name x\n")
+
+
+def test_accent_mix_changes_only_training_accents():
+    mixed = speech.build(train=40, val=10, test=12, seed=3, max_words=6, accent_mix=0.5)
+    plain = speech.build(train=40, val=10, test=12, seed=3, max_words=6)
+    assert mixed != plain
+
+    def voices(corpus, split):  # not "seconds": eSpeak's state carries from the last call
+        return [
+            {k: v for k, v in r.items() if k != "seconds"} for r in speech.load_rows(corpus, split)
+        ]
+
+    for split in ("val", "test"):
+        assert voices(mixed, split) == voices(plain, split)
+    rows = speech.load_rows(mixed, "train")
+    synthetic = [r for r in rows if r["accent"] not in speech.SEEN_ACCENTS]
+    assert 10 <= len(synthetic) <= 30  # about half of 40
+    assert {r["accent"] for r in synthetic} <= set(speech.synthetic_accents(seed=3))
+    plain_rows = speech.load_rows(plain, "train")
+    assert [r["text"] for r in rows] == [r["text"] for r in plain_rows]
+    assert [r["variant"] for r in rows] == [r["variant"] for r in plain_rows]
+    manifest = speech.summary(mixed)
+    assert manifest["build_params"]["accent_mix"] == 0.5
+    assert set(manifest["synthetic_accents"]) == set(speech.synthetic_accents(seed=3))
+    with pytest.raises(UserError, match="accent_mix"):
+        speech.build(train=40, val=10, test=12, seed=3, max_words=6, accent_mix=1.5)

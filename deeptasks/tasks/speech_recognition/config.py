@@ -21,6 +21,8 @@ class DataConfig:
     test_utterances: int = 400
     corpus_seed: int = 0
     max_words: int = 10
+    # share of training utterances in synthetic accents (accent augmentation, built in)
+    accent_mix: float = 0.0
     max_seconds: float = 8.0  # longer training utterances are skipped
     # on-the-fly training augmentation (SpecAugment is in the model: model.*_masks)
     augment: bool = True
@@ -94,7 +96,7 @@ def benchmark() -> TaskConfig:
     BLSTM-CTC (0.59 s a step at batch 32 on 2 idle CPU cores: about 26 minutes)."""
     return _config(
         "benchmark",
-        DataConfig(train_utterances=6000),
+        DataConfig(train_utterances=6000, accent_mix=0.5),
         ModelConfig(),
         TrainConfig(epochs=52, steps_per_epoch=50, batch_size=32, learning_rate=2e-3, clipnorm=5.0),
     )

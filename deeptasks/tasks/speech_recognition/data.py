@@ -50,7 +50,12 @@ def check(cfg) -> None:
 def corpus_dir(cfg):
     d = cfg.data
     return speech.build(
-        d.train_utterances, d.val_utterances, d.test_utterances, d.corpus_seed, d.max_words
+        d.train_utterances,
+        d.val_utterances,
+        d.test_utterances,
+        d.corpus_seed,
+        d.max_words,
+        d.accent_mix,
     )
 
 
@@ -98,6 +103,7 @@ def _key(cfg) -> tuple:
         d.test_utterances,
         d.corpus_seed,
         d.max_words,
+        d.accent_mix,
     )
 
 
