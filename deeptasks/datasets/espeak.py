@@ -99,12 +99,16 @@ def _linked_data(shipped: Path) -> Path:
     (with the shipped variants ``!v`` linked in) that ``add_voice`` writes to."""
     folder = Path(tempfile.mkdtemp(prefix="deeptasks-espeak-"))
     atexit.register(shutil.rmtree, folder, True)
-    for entry in shipped.iterdir():
-        if entry.name != "voices":
-            (folder / entry.name).symlink_to(entry)
-    (folder / "voices").mkdir()
-    for entry in (shipped / "voices").iterdir():
-        (folder / "voices" / entry.name).symlink_to(entry)
+    try:
+        for entry in shipped.iterdir():
+            if entry.name != "voices":
+                (folder / entry.name).symlink_to(entry)
+        (folder / "voices").mkdir()
+        for entry in (shipped / "voices").iterdir():
+            (folder / "voices" / entry.name).symlink_to(entry)
+    except OSError:  # a file system without links: a copy (19 MB)
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.copytree(shipped, folder)
     return folder
 
 
