@@ -48,15 +48,14 @@ def check(cfg) -> None:
 
 
 def corpus_dir(cfg):
+    return speech.build(*_corpus_params(cfg))
+
+
+def _corpus_params(cfg) -> tuple:
+    """``speech.build``'s arguments from ``cfg.data``."""
     d = cfg.data
-    return speech.build(
-        d.train_utterances,
-        d.val_utterances,
-        d.test_utterances,
-        d.corpus_seed,
-        d.max_words,
-        d.accent_mix,
-    )
+    sizes = (d.train_utterances, d.val_utterances, d.test_utterances)
+    return (*sizes, d.corpus_seed, d.max_words, d.accent_mix)
 
 
 def examples(cfg, split: str, noisy: bool = False) -> tuple[list, list[str], list[dict]]:
@@ -93,18 +92,7 @@ def lm_texts(cfg) -> tuple[str, ...]:
 
 def _key(cfg) -> tuple:
     d = cfg.data
-    return (
-        d.source,
-        d.folder,
-        d.tfds_data_dir,
-        d.max_utterances,
-        d.train_utterances,
-        d.val_utterances,
-        d.test_utterances,
-        d.corpus_seed,
-        d.max_words,
-        d.accent_mix,
-    )
+    return (d.source, d.folder, d.tfds_data_dir, d.max_utterances, *_corpus_params(cfg))
 
 
 @lru_cache(maxsize=4)
