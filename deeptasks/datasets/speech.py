@@ -114,8 +114,11 @@ def build(
     ``accent_mix`` of the training utterances use synthetic accents."""
     if min(train, val, test) < 1:
         raise UserError(f"speech corpus splits need >= 1 utterance each; got {train}/{val}/{test}")
-    if not 0.0 <= accent_mix <= 1.0:
-        raise UserError(f"data.accent_mix is a share of utterances in [0, 1]; got {accent_mix}")
+    if not 0.0 <= accent_mix <= 1.0 or abs(100 * accent_mix - round(100 * accent_mix)) > 1e-6:
+        raise UserError(
+            f"data.accent_mix is a share of utterances in [0, 1] in whole percent (the "
+            f"corpus folder is named by it), e.g. 0.5; got {accent_mix}"
+        )
     name = corpus_name(train, val, test, seed, max_words, accent_mix)
     return build_once(name, lambda tmp: _build(tmp, train, val, test, seed, max_words, accent_mix))
 

@@ -186,5 +186,6 @@ def test_accent_mix_changes_only_training_accents():
     manifest = speech.summary(mixed)
     assert manifest["build_params"]["accent_mix"] == 0.5
     assert set(manifest["synthetic_accents"]) == set(speech.synthetic_accents(seed=3))
-    with pytest.raises(UserError, match="accent_mix"):
-        speech.build(train=40, val=10, test=12, seed=3, max_words=6, accent_mix=1.5)
+    for bad in (1.5, 0.505):
+        with pytest.raises(UserError, match="accent_mix"):
+            speech.build(train=40, val=10, test=12, seed=3, max_words=6, accent_mix=bad)
