@@ -41,9 +41,9 @@ def main() -> None:
             hypotheses = decoder(scores)
             pairs: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
             for reference, hypothesis, row in zip(references, hypotheses, rows):
-                unseen = row.get("group") == "unseen_accent"
-                keys = ("all", f"{row['group']}", f"accent {row['accent']}" + " *" * unseen)
-                for key in (*keys, f"variant {row['variant']}"):
+                star = " *" if row["group"] == "unseen_accent" else ""
+                accent, variant = f"accent {row['accent']}{star}", f"variant {row['variant']}"
+                for key in ("all", row["group"], accent, variant):
                     pairs[key][0].append(reference)
                     pairs[key][1].append(hypothesis)
             column = f"{Path(workdir).parent.name}/{Path(workdir).name} {name}"

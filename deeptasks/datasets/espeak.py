@@ -18,6 +18,7 @@ import ctypes
 import shutil
 import tempfile
 import threading
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 
@@ -140,6 +141,7 @@ def synthesize(
     return engine().synthesize(text, voice, rate, pitch, seed), engine().sample_rate
 
 
+@cache
 def language_file(language: str) -> str:
     """The text of the shipped voice file of a language, e.g. ``"en-gb-scotland"``."""
     found = [
@@ -157,9 +159,7 @@ def add_voice(name: str, text: str) -> None:
     eSpeak NG voice file (``phonemes``, ``dictrules``, ``replace`` ... lines)."""
     if not name or "/" in name or "+" in name or name.startswith((".", "!")):
         raise UserError(f"'{name}' cannot name a voice; use letters, digits and '-'")
-    path = engine().data / "voices" / name
-    if not path.exists() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")
+    (engine().data / "voices" / name).write_text(text, encoding="utf-8")
 
 
 def version() -> str:

@@ -201,9 +201,9 @@ def speak(text: str, voice: dict[str, Any], seed: int) -> np.ndarray:
 def _build(
     tmp: Path, train: int, val: int, test: int, seed: int, max_words: int, accent_mix: float
 ) -> dict:
-    if accent_mix:
-        for name, accent in synthetic_accents(seed).items():
-            espeak.add_voice(name, accent_voice_file(name, accent))
+    accents = synthetic_accents(seed) if accent_mix else {}
+    for name, accent in accents.items():
+        espeak.add_voice(name, accent_voice_file(name, accent))
     pool = english_text.sentences(max_words=max_words)
     random.Random(seed).shuffle(pool)
     need = {"test": test, "val": val, "train": train}
@@ -248,7 +248,7 @@ def _build(
         "build_params": {"train": train, "val": val, "test": test, "seed": seed}
         | {"max_words": max_words, "rate_wpm": RATE_WPM, "pitch": PITCH, "test_snr_db": 20.0}
         | {"accent_mix": accent_mix},
-        "synthetic_accents": synthetic_accents(seed) if accent_mix else {},
+        "synthetic_accents": accents,
         "sources": {"espeakng-loader": espeak.version(), **english_text.source_versions()},
         "sentence_pool": len(pool),
         "splits": summary,
