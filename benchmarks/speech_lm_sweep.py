@@ -3,14 +3,12 @@ speech recognition run: CER and WER for each LM weight and character bonus, besi
 search without an LM, and the decoding time per second of audio. The best pair is what
 ``model.lm_weight`` / ``model.lm_bonus`` should be; the test split is never looked at.
 With ``--word-order N`` each pair is also tried with an N-gram word model on top at each
-of ``--word-weights`` (``model.word_lm_order`` / ``model.word_lm_weight``), and at each of
-``--oov-penalties`` (``model.word_oov_penalty``: the soft lexicon).
+of ``--word-weights`` (``model.word_lm_order`` / ``model.word_lm_weight``).
 
     python benchmarks/speech_lm_sweep.py --workdir runs/bench-sr-v2/blstm-benchmark
     python benchmarks/speech_lm_sweep.py --workdir RUN --weights 0.3,0.6 --bonuses 0,1 --order 5
         --lm-text train --beam-width 16 --smoothing kneser_ney
     python benchmarks/speech_lm_sweep.py --workdir RUN --word-order 3 --word-weights 0,0.25,0.5
-        --oov-penalties 0,2,4
 """
 
 from __future__ import annotations
@@ -41,7 +39,6 @@ def main() -> None:
     parser.add_argument("--smoothing", choices=("witten_bell", "kneser_ney"), help="the run's")
     parser.add_argument("--word-order", type=int, default=0, help="word model order (0: none)")
     parser.add_argument("--word-weights", default="0.25,0.5", help="word model weights to try")
-    parser.add_argument("--oov-penalties", default="0", help="soft-lexicon penalties to try")
     args = parser.parse_args()
 
     _, cfg, model = load_run(Path(args.workdir))
@@ -60,10 +57,8 @@ def main() -> None:
     if args.word_order:
         cfg.model.word_lm_order = args.word_order
         for weight in comma_values(args.word_weights):
-            for penalty in comma_values(args.oov_penalties):
-                cfg.model.word_lm_weight, cfg.model.word_oov_penalty = weight, penalty
-                name = f"  + {args.word_order}-gram words x {weight}"
-                lms[name + (f", OOV -{penalty}" if penalty else "")] = task.language_model(cfg)
+            cfg.model.word_lm_weight = weight
+            lms[f"  + {args.word_order}-gram words x {weight}"] = task.language_model(cfg)
 
     def row(name: str, weight, bonus, fused=None) -> list:
         started = time.perf_counter()

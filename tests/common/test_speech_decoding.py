@@ -180,30 +180,3 @@ def test_word_fusion_adds_the_word_score_where_a_word_ends():
         chars.log_prob("the hat", END) + 0.5 * words.log_prob(["the"], "hat")
     )
     assert fused.log_prob("the ", " ") == chars.log_prob("the ", " ")  # no word ended
-
-
-def test_soft_lexicon_charges_once_where_a_word_leaves_the_vocabulary():
-    from deeptasks.common.decoding.word_lm import WordFusedLM, WordNgramLM
-
-    alphabet = " acehst"
-    texts = ["the cat sat", "the hat sat", "the cat"]
-    chars, words = CharNgramLM(texts, alphabet, order=3), WordNgramLM(texts, order=2)
-    assert {"", "c", "ca", "cat", "the"} <= words.prefixes and "cs" not in words.prefixes
-    fused = WordFusedLM(chars, words, weight=0.5, oov_penalty=3.0)
-    assert fused.log_prob("the c", "a") == chars.log_prob("the c", "a")  # "ca" begins "cat"
-    # "cs" begins no word: charged once; "cse" is already outside, so not again
-    assert fused.log_prob("the c", "s") == pytest.approx(chars.log_prob("the c", "s") - 3.0)
-    assert fused.log_prob("the cs", "e") == chars.log_prob("the cs", "e")
-    assert fused.log_prob("", "e") == pytest.approx(chars.log_prob("", "e") - 3.0)
-    # a word that ends outside the vocabulary pays the word model's unknown-word price
-    assert fused.log_prob("the cse", " ") == pytest.approx(
-        chars.log_prob("the cse", " ") + 0.5 * words.log_prob(["the"], "cse")
-    )
-    # in beam search the lexicon alone (word scores off) turns a misspelling the frames
-    # prefer, "cst", into the vocabulary word "cat"
-    frames = [alphabet.index(c) + 1 if c != "-" else 0 for c in "c-s-t-"]
-    probs = _probs(frames, classes=8, peak=0.9)
-    probs[2, [alphabet.index("s") + 1, alphabet.index("a") + 1]] = 0.7, 0.25
-    for penalty, expected in ((0.0, "cst"), (30.0, "cat")):
-        lexicon = WordFusedLM(chars, words, weight=0.0, oov_penalty=penalty)
-        assert ctc.prefix_beam_search(np.log(probs), alphabet, 8, lexicon, 0.1) == expected

@@ -13,10 +13,7 @@ a small probability: the decoder can still spell it, at a price.
 ``WordFusedLM`` puts a word model on top of a character model for
 ``ctc.prefix_beam_search``: it scores characters like the character model and, when a
 space or the end of the sentence completes a word, adds ``weight`` times the word's log
-probability given the words before it. With an ``oov_penalty`` it also subtracts that
-much at the character where a word stops being the beginning of any word of the
-vocabulary: a soft lexicon, which acts while the word is being spelled, before the beam
-has pruned the right spelling away (the word score comes only at its end).
+probability given the words before it.
 """
 
 from __future__ import annotations
@@ -47,8 +44,6 @@ class WordNgramLM:
             for k in range(order - 1, len(words)):
                 top[tuple(words[k - order + 1 : k + 1])] += 1
         self.vocabulary = {gram[-1] for gram in top}
-        # every beginning of a vocabulary word, "" and the words themselves included
-        self.prefixes = {word[:k] for word in self.vocabulary for k in range(len(word) + 1)}
         # counts per length: the top order's are raw, the lower ones continuation counts
         counts: list[Counter] = [Counter() for _ in range(order)]
         counts[order - 1] = top
@@ -95,25 +90,16 @@ class WordNgramLM:
 class WordFusedLM:
     """A character model with a word model on top, for ``prefix_beam_search``: the score
     of ``char`` after ``history`` is the character model's, plus ``weight`` times log
-    P(word | previous words) when ``char`` (a space, or the end) completes a word, minus
-    ``oov_penalty`` when ``char`` takes the word being spelled out of the vocabulary's
-    word beginnings (once a word: the characters after that are not charged again)."""
+    P(word | previous words) when ``char`` (a space, or the end) completes a word."""
 
-    def __init__(self, chars, words: WordNgramLM, weight: float = 0.5, oov_penalty: float = 0.0):
-        self.chars, self.words, self.weight = chars, words, weight
-        self.oov_penalty = oov_penalty
+    def __init__(self, chars, words: WordNgramLM, weight: float = 0.5, bonus: float = 0.0):
+        self.chars, self.words, self.weight, self.bonus = chars, words, weight, bonus
         self.end = chars.end
 
     def log_prob(self, history: str, char: str) -> float:
         score = self.chars.log_prob(history, char)
-        if char in (" ", self.end):
-            if history and history[-1] != " ":
-                # the word and the ones before it that the model reads, not the whole history
-                *before, word = history.rsplit(maxsplit=self.words.order)[-self.words.order :]
-                score += self.weight * self.words.log_prob(before, word)
-        elif self.oov_penalty:
-            partial = history[history.rfind(" ") + 1 :]
-            prefixes = self.words.prefixes
-            if partial in prefixes and partial + char not in prefixes:
-                score -= self.oov_penalty
+        if char in (" ", self.end) and history and history[-1] != " ":
+            # the word and the ones before it that the model reads, not the whole history
+            *before, word = history.rsplit(maxsplit=self.words.order)[-self.words.order :]
+            score += self.weight * self.words.log_prob(before, word) + self.bonus
         return score

@@ -62,9 +62,6 @@ class ModelConfig:
     # log P(word | previous words) is added as each word ends (benchmarks/speech_lm_sweep.py)
     word_lm_order: int = 3
     word_lm_weight: float = 0.25
-    # a soft lexicon with the word model: this much log-probability off where a word being
-    # spelled stops being the beginning of any word of the LM text (0 = none)
-    word_oov_penalty: float = 0.0
 
 
 def _config(preset: str, data: DataConfig, model: ModelConfig, train: TrainConfig) -> TaskConfig:

@@ -45,10 +45,6 @@ def check(cfg) -> None:
             f"model.lm_order and model.lm_weight must be >= 0 (0 = no language model); "
             f"got {model.lm_order} and {model.lm_weight}"
         )
-    if model.word_oov_penalty < 0:
-        raise UserError(
-            f"model.word_oov_penalty is a cost, >= 0 (0 = no lexicon); got {model.word_oov_penalty}"
-        )
 
 
 def corpus_dir(cfg):

@@ -102,8 +102,7 @@ def language_model(cfg) -> CharNgramLM | WordFusedLM | None:
     chars = _language_model(texts, m.lm_order, m.lm_smoothing)
     if not m.word_lm_order:
         return chars
-    words = _word_model(texts, m.word_lm_order)
-    return WordFusedLM(chars, words, m.word_lm_weight, m.word_oov_penalty)
+    return WordFusedLM(chars, _word_model(texts, m.word_lm_order), m.word_lm_weight)
 
 
 def lm_description(cfg) -> str:
@@ -131,8 +130,6 @@ def _lm_summary(cfg) -> str:
             f"; {m.word_lm_order}-gram words of the same text, Kneser-Ney, "
             f"weight {m.word_lm_weight}"
         )
-        if m.word_oov_penalty:
-            summary += f", {m.word_oov_penalty} off where a word leaves its vocabulary"
     return summary
 
 
