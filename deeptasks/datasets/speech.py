@@ -50,30 +50,25 @@ VARIANTS = {
 RATE_WPM = (140, 210)
 PITCH = (25, 75)
 TEST_SNR_DB = 20.0
-SYNTHETIC_ACCENTS = 96  # how many synthetic accents accent augmentation draws from
-ACCENTS_VERSION = 2  # in the corpus folder's name: a new version draws other accents
-# The phoneme table of each training accent (a voice file without a ``phonemes`` line
-# uses English's, "en").
-SEEN_PHONEME_TABLES = ("en", "en-us", "en-sc", "en-rp", "en-n")
+SYNTHETIC_ACCENTS = 48  # how many synthetic accents accent augmentation draws from
 # Sound changes of the synthetic accents, as eSpeak NG English phoneme mnemonics: each
-# vowel with the vowels next to it in the vowel space (or the diphthong's parts, or a pure
-# vowel for a diphthong: English's e: and o:, the shared base table's e, o and u) ...
+# vowel with the vowels next to it in the vowel space (or the diphthong's parts) ...
 VOWEL_SHIFTS = {
     "i:": ("I", "i", "eI"),
     "I": ("i:", "E", "@"),
-    "E": ("I", "a", "eI", "e"),
+    "E": ("I", "a", "eI"),
     "a": ("E", "aa", "A:"),
     "A:": ("a", "0", "aa"),
     "0": ("O:", "A:", "V"),
-    "O:": ("0", "oU", "O@", "o:"),
+    "O:": ("0", "oU", "O@"),
     "V": ("@", "0", "U", "a"),
     "U": ("u:", "V", "@"),
-    "u:": ("U", "oU", "u"),
+    "u:": ("U", "oU"),
     "3:": ("@", "E", "V"),
     "@": ("V", "I", "a#"),
-    "eI": ("E", "i:", "aI", "e:", "e"),
+    "eI": ("E", "i:", "aI"),
     "aI": ("a", "A:", "OI", "eI"),
-    "oU": ("O:", "u:", "0", "aU", "o:", "o"),
+    "oU": ("O:", "u:", "0", "aU"),
     "aU": ("a", "oU", "A:"),
     "e@": ("E", "eI"),
     "A@": ("A:", "a"),
@@ -103,7 +98,7 @@ SILENCE_LEVEL = 100  # int16 amplitude
 def corpus_name(
     train: int, val: int, test: int, seed: int, max_words: int, accent_mix: float = 0.0
 ) -> str:
-    mix = f"-a{round(100 * accent_mix)}v{ACCENTS_VERSION}" if accent_mix else ""
+    mix = f"-a{round(100 * accent_mix)}" if accent_mix else ""
     return f"speech-v{VERSION}-{train}-{val}-{test}-w{max_words}-s{seed}{mix}"
 
 
@@ -129,15 +124,10 @@ def build(
 
 
 def synthetic_accents(seed: int) -> dict[str, dict[str, Any]]:
-    """``SYNTHETIC_ACCENTS`` accents drawn with ``seed``, by name. Each takes a training
-    accent's spelling rules (``base``), a training phoneme table (``phonemes``, drawn apart
-    from the base, so most pair one accent's words with another's vowel sounds), stress
-    lengths (``stress_length``: the base's, or another training accent's where the base
-    has none, each of the 8 scaled by 0.8-1.25, for another rhythm)
-    and ``replace`` rules ``(flags, phoneme, replacement)``: 2-5 vowel shifts, on every
-    syllable or only unstressed ones, and 0-2 consonant shifts."""
-    draw = random.Random(f"{seed}-accents-v{ACCENTS_VERSION}")
-    rhythms = [_voice_numbers(espeak.language_file(a), "stressLength") for a in SEEN_ACCENTS]
+    """``SYNTHETIC_ACCENTS`` accents drawn with ``seed``, by name: the training accent each
+    starts from (``base``) and its ``replace`` rules ``(flags, phoneme, replacement)``:
+    2-5 vowel shifts, on every syllable or only unstressed ones, and 0-2 consonant shifts."""
+    draw = random.Random(f"{seed}-accents")
     accents = {}
     for index in range(SYNTHETIC_ACCENTS):
         rules = [
@@ -147,47 +137,20 @@ def synthetic_accents(seed: int) -> dict[str, dict[str, Any]]:
         for sound, shifts, flags in draw.sample(CONSONANT_SHIFTS, draw.randint(0, 2)):
             rules.append((flags, sound, draw.choice(shifts)))
         base = draw.choice(SEEN_ACCENTS)
-        lengths = rhythms[SEEN_ACCENTS.index(base)] or draw.choice([r for r in rhythms if r])
-        accents[f"en-x-synth{index:02d}"] = {
-            "base": base,
-            "phonemes": draw.choice(SEEN_PHONEME_TABLES),
-            "stress_length": [
-                round(ms * draw.uniform(0.8, 1.25)) for ms in lengths
-            ],
-            "rules": rules,
-        }
+        accents[f"en-x-synth{index:02d}"] = {"base": base, "rules": rules}
     return accents
-
-
-def _voice_numbers(text: str, key: str) -> list[int]:
-    """The numbers of a voice file's ``key`` line ([] if it has none)."""
-    for line in text.splitlines():
-        if line.split()[:1] == [key]:
-            return [int(word) for word in line.split()[1:]]
-    return []
-
-
-def phoneme_table(text: str) -> str:
-    """The phoneme table a voice file uses (without a ``phonemes`` line: English's)."""
-    return next((line.split()[1] for line in text.splitlines() if line.startswith("phonemes")), "en")
 
 
 def accent_voice_file(name: str, accent: dict[str, Any]) -> str:
     """The eSpeak NG voice file of a synthetic accent: its base accent's file without the
-    language lines that would let it answer for the base accent, with its own phoneme
-    table (the base's ``replace`` lines go when the table changes: they may name phonemes
-    only the base's table has), stress lengths and rules."""
-    base = espeak.language_file(accent["base"])
-    table = accent.get("phonemes", phoneme_table(base))
-    own = {"name", "language", "phonemes"}
-    own |= {"stressLength"} if accent.get("stress_length") else set()
-    own |= {"replace"} if table != phoneme_table(base) else set()
-    kept = [line for line in base.splitlines() if line.split()[:1] and line.split()[0] not in own]
-    lines = [f"name {name}", f"language {name}", f"phonemes {table}", *kept]
-    if accent.get("stress_length"):
-        lines.append("stressLength " + " ".join(map(str, accent["stress_length"])))
+    language lines that would let it answer for the base accent, plus its rules."""
+    kept = [
+        line
+        for line in espeak.language_file(accent["base"]).splitlines()
+        if not line.startswith(("name", "language"))
+    ]
     rules = [f"replace {flags:02d} {sound} {new}" for flags, sound, new in accent["rules"]]
-    return "\n".join([*lines, *rules]) + "\n"
+    return "\n".join([f"name {name}", f"language {name}", *kept, *rules]) + "\n"
 
 
 def voice_plan(split: str, count: int, seed: int, accent_mix: float = 0.0) -> list[dict[str, Any]]:
