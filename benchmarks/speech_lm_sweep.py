@@ -9,6 +9,11 @@ of ``--word-weights`` (``model.word_lm_order`` / ``model.word_lm_weight``).
     python benchmarks/speech_lm_sweep.py --workdir RUN --weights 0.3,0.6 --bonuses 0,1 --order 5
         --lm-text train --beam-width 16 --smoothing kneser_ney
     python benchmarks/speech_lm_sweep.py --workdir RUN --word-order 3 --word-weights 0,0.25,0.5
+    python benchmarks/speech_lm_sweep.py --workdir RUN --weights 0.75 --bonuses 2 --word-order 3
+        --word-weights 0.25 --prunes=-10,-8,-7,-6
+
+``--prunes`` (``model.lm_prune``): at each frame the LM beam search tries only labels of
+log-probability >= this; each value is tried with every LM and pair.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ def main() -> None:
     parser.add_argument("--smoothing", choices=("witten_bell", "kneser_ney"), help="the run's")
     parser.add_argument("--word-order", type=int, default=0, help="word model order (0: none)")
     parser.add_argument("--word-weights", default="0.25,0.5", help="word model weights to try")
+    parser.add_argument("--prunes", default="", help="label prune thresholds (default: the run's)")
     args = parser.parse_args()
 
     _, cfg, model = load_run(Path(args.workdir))
@@ -60,16 +66,19 @@ def main() -> None:
             cfg.model.word_lm_weight = weight
             lms[f"  + {args.word_order}-gram words x {weight}"] = task.language_model(cfg)
 
-    def row(name: str, weight, bonus, fused=None) -> list:
+    prunes = comma_values(args.prunes) if args.prunes else [cfg.model.lm_prune]
+
+    def row(name: str, weight, bonus, fused=None, prune=-10.0) -> list:
         started = time.perf_counter()
-        texts = task.decode(scores, width, fused, weight or 0.0, bonus or 0.0)
+        texts = task.decode(scores, width, fused, weight or 0.0, bonus or 0.0, prune)
         speed = (time.perf_counter() - started) / seconds
         return [name, weight, bonus, cer(references, texts), wer(references, texts), speed]
 
     rows = [row("beam, no LM", None, None)]
     rows += [
-        row(name, w, b, lm)
+        row(name + (f", prune {prune:g}" if len(prunes) > 1 else ""), w, b, lm, prune)
         for name, lm in lms.items()
+        for prune in prunes
         for w in comma_values(args.weights)
         for b in comma_values(args.bonuses)
     ]

@@ -83,6 +83,24 @@ def test_models_output_frames_and_load_safe_mode(name, tmp_path):
     np.testing.assert_allclose(np.asarray(loaded.predict_on_batch(audio)), out, atol=1e-5)
 
 
+def test_xla_inference_matches_predict_and_pads_to_few_shapes():
+    model = TASK.build_model(_cfg())
+    rng = np.random.default_rng(2)
+    audio = [rng.normal(0, 0.1, n).astype(np.float32) for n in (7000, 9100, 16000)]
+    plain = task_module.logits(model, audio, batch=2)
+    compiled = task_module.logits(model, audio, batch=2, xla=True)
+    for a, b, samples in zip(plain, compiled, audio):
+        assert a.shape == b.shape == (output_frames(len(samples)), CLASSES)
+    # the first batch is padded to 16,000 samples (a multiple of 0.5 s), not to its
+    # longest, 9,100 (padding reaches the backward RNN); the second is 16,000 alone
+    np.testing.assert_allclose(compiled[2], plain[2], atol=1e-4)
+    one = np.zeros((1, 8000), np.float32)
+    one[0, :7000] = audio[0]
+    np.testing.assert_allclose(
+        task_module.infer(model, one, xla=True), model.predict_on_batch(one), atol=1e-4
+    )
+
+
 def test_train_batches_pad_audio_and_labels():
     cfg = _cfg()
     audio, labels = next(iter(TASK.build_dataset(cfg, "train")))

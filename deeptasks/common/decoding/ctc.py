@@ -9,6 +9,7 @@ language model ``tf.nn.ctc_beam_search_decoder``; with a character n-gram model 
 
 from __future__ import annotations
 
+import heapq
 import math
 
 import numpy as np
@@ -72,6 +73,11 @@ def _logaddexp(a: float, b: float) -> float:
     return a if b == -math.inf else a + math.log1p(math.exp(b - a))
 
 
+def _rank(item) -> float:
+    p_blank, p_label, lm_score = item[1]
+    return _logaddexp(p_blank, p_label) + lm_score
+
+
 def prefix_beam_search(
     log_probs: np.ndarray,
     alphabet: str,
@@ -92,46 +98,54 @@ def prefix_beam_search(
     frame (log-probability) are not tried there, except each frame's best.
     """
     log_probs = np.asarray(log_probs, np.float64)
+    # the labels above ``prune`` at each frame, or the best one (itself above whenever any is)
+    best = np.argmax(log_probs[:, 1:], axis=1) + 1
+    above = log_probs >= prune
+    above[:, BLANK] = False
+    above[np.arange(len(log_probs)), best] = True
+    steps = [
+        (frame[BLANK], [(alphabet[k - 1], frame[k]) for k in np.flatnonzero(row).tolist()])
+        for frame, row in zip(log_probs.tolist(), above)
+    ]
     # prefix -> [log P(prefix, path ends in blank), log P(prefix, path ends in a label),
-    #            the fused language model's log-probability of the prefix]
+    #            the fused language model's log-probability of the prefix + the bonus]
     beams: dict[str, list[float]] = {"": [0.0, -math.inf, 0.0]}
-
-    def rank(item) -> float:
-        prefix, (p_blank, p_label, lm_score) = item
-        return _logaddexp(p_blank, p_label) + lm_score + char_bonus * len(prefix)
-
-    for frame in log_probs:
-        # the labels above ``prune``, or the best one (itself above whenever any is)
-        labels = (np.flatnonzero(frame[1:] >= prune) + 1).tolist() or [
-            int(np.argmax(frame[1:])) + 1
-        ]
-        blank = float(frame[BLANK])
+    fused: dict[str, float] = {}  # prefix + char -> its fused score (+ bonus)
+    logaddexp, inf = _logaddexp, -math.inf
+    for blank, labels in steps:
         following: dict[str, list[float]] = {}
         for prefix, (p_blank, p_label, lm_score) in beams.items():
-            total = _logaddexp(p_blank, p_label)
+            total = logaddexp(p_blank, p_label)
             same = following.get(prefix)
             if same is None:
-                same = following[prefix] = [-math.inf, -math.inf, lm_score]
-            same[0] = _logaddexp(same[0], total + blank)
-            last = prefix[-1] if prefix else None
-            for k in labels:
-                char, score = alphabet[k - 1], float(frame[k])
+                same = following[prefix] = [inf, inf, lm_score]
+            same[0] = logaddexp(same[0], total + blank)
+            last = prefix[-1:]
+            for char, score in labels:
                 if char == last:  # a repeat merges unless a blank separates the two
-                    same[1] = _logaddexp(same[1], p_label + score)
+                    same[1] = logaddexp(same[1], p_label + score)
                     source = p_blank
                 else:
                     source = total
-                if source == -math.inf:
+                if source == inf:
                     continue
                 extended = prefix + char
                 grown = following.get(extended)
-                if grown is None:  # the LM scores a prefix once, when it first appears
-                    fused = lm_score + (lm_weight * lm.log_prob(prefix, char) if lm else 0.0)
-                    grown = following[extended] = [-math.inf, -math.inf, fused]
-                grown[1] = _logaddexp(grown[1], source + score)
-        beams = dict(sorted(following.items(), key=rank, reverse=True)[:beam_width])
+                if grown is None:
+                    if extended not in fused:  # the LM scores a prefix once per search
+                        fused[extended] = lm_score + char_bonus + (
+                            lm_weight * lm.log_prob(prefix, char) if lm else 0.0
+                        )
+                    grown = following[extended] = [inf, inf, fused[extended]]
+                grown[1] = logaddexp(grown[1], source + score)
+        if len(following) > beam_width:
+            beams = dict(heapq.nlargest(beam_width, following.items(), key=_rank))
+        else:
+            beams = following
 
     def final(item) -> float:  # the fused model also scores the end of the sentence
-        return rank(item) + (lm_weight * lm.log_prob(item[0], lm.end) if lm else 0.0)
+        prefix, (p_blank, p_label, lm_score) = item
+        end = lm_weight * lm.log_prob(prefix, lm.end) if lm else 0.0
+        return logaddexp(p_blank, p_label) + lm_score + end
 
     return max(beams.items(), key=final)[0]
