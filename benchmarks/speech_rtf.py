@@ -7,7 +7,7 @@ one run). Medians of ``--repeats`` passes, all in one process; CER / WER of the 
 utterances beside them, so a faster setting that costs accuracy shows it.
 
     python benchmarks/speech_rtf.py --workdir runs/bench-sr-v9/blstm-benchmark
-    git show HEAD~3:deeptasks/common/decoding/ctc.py > /tmp/ctc_old.py
+    git show 90d77a9:deeptasks/common/decoding/ctc.py > /tmp/ctc_old.py
     python benchmarks/speech_rtf.py --workdir RUN --prunes=-10,-8,-7 --old-ctc /tmp/ctc_old.py
 """
 
@@ -65,9 +65,7 @@ def main() -> None:
     for xla in (False, True):
         scores = task.logits(model, audio, xla=xla)
         for name, decoder in decoders.items():
-            times = [
-                task.real_time_factor(model, audio, decoder, xla) for _ in range(args.repeats)
-            ]
+            times = [task.real_time_factor(model, audio, decoder, xla) for _ in range(args.repeats)]
             texts = decoder(scores)
             rows.append(
                 ("XLA" if xla else "predict_on_batch", name)

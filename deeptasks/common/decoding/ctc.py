@@ -133,8 +133,10 @@ def prefix_beam_search(
                 grown = following.get(extended)
                 if grown is None:
                     if extended not in fused:  # the LM scores a prefix once per search
-                        fused[extended] = lm_score + char_bonus + (
-                            lm_weight * lm.log_prob(prefix, char) if lm else 0.0
+                        fused[extended] = (
+                            lm_score
+                            + char_bonus
+                            + (lm_weight * lm.log_prob(prefix, char) if lm else 0.0)
                         )
                     grown = following[extended] = [inf, inf, fused[extended]]
                 grown[1] = logaddexp(grown[1], source + score)

@@ -55,8 +55,8 @@ _XLA_CALLS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 def infer(model: keras.Model, inputs: np.ndarray, xla: bool = False) -> np.ndarray:
     """The model's logits of a ``[batch, samples]`` float32 batch. With ``xla`` the call
     is compiled by XLA (once per input shape, a few seconds each, so pad to few shapes):
-    about 3x faster than ``predict_on_batch`` for the BLSTM on a CPU, same outputs to
-    ~1e-5."""
+    4.9x faster than ``predict_on_batch`` for the BLSTM one utterance at a time on a
+    2-core CPU (benchmarks/speech_rtf.py), same outputs to ~1e-5."""
     if not xla:
         return np.asarray(model.predict_on_batch(inputs))
     if model not in _XLA_CALLS:
@@ -72,17 +72,23 @@ def logits(
     are padded to a multiple of ``PAD_SECONDS``)."""
     order = np.argsort([len(a) for a in audio])
     out: list = [None] * len(audio)
-    pad = int(PAD_SECONDS * SAMPLE_RATE) if xla else 1
     for start in range(0, len(order), batch):
         chosen = order[start : start + batch]
-        longest = -(-max(len(audio[k]) for k in chosen) // pad) * pad
-        inputs = np.zeros((len(chosen), longest), np.float32)
-        for row, k in enumerate(chosen):
-            inputs[row, : len(audio[k])] = _as_float(audio[k])
+        inputs = _padded([audio[k] for k in chosen], PAD_SECONDS if xla else 0.0)
         scores = infer(model, inputs, xla)
         for row, k in enumerate(chosen):
             out[k] = scores[row, : output_frames(len(audio[k]))]
     return out
+
+
+def _padded(audio: list[np.ndarray], seconds: float) -> np.ndarray:
+    """A float32 ``[len(audio), samples]`` batch of the utterances, zero-padded to the
+    longest one rounded up to a multiple of ``seconds`` (0: the longest itself)."""
+    step = max(int(seconds * SAMPLE_RATE), 1)
+    inputs = np.zeros((len(audio), -(-max(map(len, audio)) // step) * step), np.float32)
+    for row, samples in enumerate(audio):
+        inputs[row, : len(samples)] = _as_float(samples)
+    return inputs
 
 
 def _as_float(samples: np.ndarray) -> np.ndarray:
@@ -108,9 +114,7 @@ def decode(
         if beam_width and lm is not None:
             log_probs = one - np.logaddexp.reduce(one, axis=-1, keepdims=True)
             texts.append(
-                prefix_beam_search(
-                    log_probs, ALPHABET, beam_width, lm, lm_weight, lm_bonus, prune
-                )
+                prefix_beam_search(log_probs, ALPHABET, beam_width, lm, lm_weight, lm_bonus, prune)
             )
         elif beam_width:
             texts += beam_decode(one[None], ALPHABET, beam_width)
@@ -189,15 +193,12 @@ def real_time_factor(
     ``RTF_UTTERANCES`` utterances; timed on a second pass, after the first has traced (and
     with ``xla`` compiled) every padded length."""
     chosen = audio[:RTF_UTTERANCES]
-    pad = int(PAD_SECONDS * SAMPLE_RATE)
     decoder = decoder or decode
 
     def one_pass() -> float:
         started = time.perf_counter()
         for samples in chosen:
-            inputs = np.zeros((1, -(-len(samples) // pad) * pad), np.float32)
-            inputs[0, : len(samples)] = _as_float(samples)
-            scores = infer(model, inputs, xla)
+            scores = infer(model, _padded([samples], PAD_SECONDS), xla)
             decoder([scores[0, : output_frames(len(samples))]])
         return time.perf_counter() - started
 
