@@ -46,26 +46,6 @@ def test_spec_augment_masks_only_in_training():
     assert SpecAugment.from_config(layer.get_config()).time_width == 20
 
 
-def test_frequency_warp_moves_the_formant_knots_by_at_most_freq_warp():
-    layer = SpecAugment(0, 8, 0, 20, freq_warp=4, seed=2)
-    weights = np.asarray(layer.warp_matrix(64, 64))  # [utterance, source, output]
-    np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-5)  # interpolation
-    source = (weights * np.arange(64)[None, :, None]).sum(axis=1)  # s_b(c)
-    shift = source - np.arange(64)[None, :]
-    assert np.all(np.diff(source, axis=1) > 0)  # no folds: the channel order is kept
-    assert np.abs(shift[:, [0, 63]]).max() < 1e-4  # the ends stay
-    assert 2.0 < np.abs(shift).max() <= 4.0 + 1e-4
-    # the low and high regions move independently: some utterances shift them apart
-    assert np.any(shift[:, 16] * shift[:, 36] < -1.0)
-    features = np.random.default_rng(0).normal(size=[3, 50, 64]).astype(np.float32)
-    np.testing.assert_array_equal(np.asarray(layer(features)), features)  # inference
-    warped = np.asarray(layer(features, training=True))
-    assert warped.shape == features.shape and np.abs(warped - features).mean() > 0.1
-    assert SpecAugment.from_config(layer.get_config()).freq_warp == 4
-    with pytest.raises(ValueError, match="at most 2"):
-        SpecAugment(freq_warp=3)(np.zeros([1, 10, 32], np.float32), training=True)
-
-
 def test_perturbation_same_eagerly_and_in_tf_data():
     cfg = _cfg("data.noise_probability=1.0")
     audio = tf.constant(np.sin(np.arange(16000) / 10.0).astype(np.float32) * 0.5)
@@ -195,11 +175,7 @@ def test_cli_data_prints_the_corpus_summary(capsys):
 
 @pytest.mark.parametrize(
     "override, message",
-    [
-        ("data.speed=1.2,0.8", "data.speed"),
-        ("model.lm_order=-1", "model.lm_order"),
-        ("model.freq_warp=3", "model.freq_warp"),  # the smoke preset has 32 mels
-    ],
+    [("data.speed=1.2,0.8", "data.speed"), ("model.lm_order=-1", "model.lm_order")],
 )
 def test_bad_config_is_one_line(override, message, error_line):
     assert main(["train", "speech_recognition", "--preset", "smoke", "--set", override]) == 2

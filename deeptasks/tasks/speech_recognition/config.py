@@ -48,9 +48,6 @@ class ModelConfig:
     freq_width: int = 8
     time_masks: int = 2
     time_width: int = 20
-    # SpecAugment's frequency warp: two formant-region knots each moved by up to this many
-    # mel channels per utterance, independently (0 = none)
-    freq_warp: int = 0
     beam_width: int = 32  # beam-search decoding
     # evaluate, predict and the real-time factor run the model compiled by XLA (4.9x
     # faster one utterance at a time on 2 CPU cores; a few seconds to compile each padded
@@ -103,12 +100,12 @@ def default() -> TaskConfig:
 
 def benchmark() -> TaskConfig:
     """The quality table (<= 30 CPU-minutes): twice the data, half of the training part in
-    synthetic accents, formant-region frequency warps, 52 x 50 steps of the default
-    BLSTM-CTC (0.59 s a step at batch 32 on 2 idle CPU cores: about 26 minutes)."""
+    synthetic accents, 52 x 50 steps of the default BLSTM-CTC (0.59 s a step at batch 32
+    on 2 idle CPU cores: about 26 minutes)."""
     return _config(
         "benchmark",
         DataConfig(train_utterances=6000, accent_mix=0.5),
-        ModelConfig(freq_warp=4),
+        ModelConfig(),
         TrainConfig(epochs=52, steps_per_epoch=50, batch_size=32, learning_rate=2e-3, clipnorm=5.0),
     )
 

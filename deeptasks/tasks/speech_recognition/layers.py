@@ -99,12 +99,6 @@ class LogMelSpectrogram(keras.layers.Layer):
         }
 
 
-def max_freq_warp(channels: int) -> int:
-    """The largest ``SpecAugment.freq_warp`` for ``channels`` channels: the warp's knots
-    stay at least 5C/16 - 2 C/16 (jitter) - 2 warp apart; keep a channel of that."""
-    return max(0, int(3 * channels / 32 - 0.5))
-
-
 @keras.saving.register_keras_serializable(package="deeptasks")
 class SpecAugment(keras.layers.Layer):
     """Training-time masks on ``[B, frames, channels]`` features: ``freq_masks`` bands of up
@@ -112,17 +106,10 @@ class SpecAugment(keras.layers.Layer):
     set to 0 (the normalised mean), independently for every utterance. Identity at
     inference.
 
-    With ``freq_warp`` > 0 each utterance's channels are first warped along frequency by a
-    random piecewise-linear map with two knots, near 1/4 and 9/16 of the channels (the
-    first and second formant regions of a 64-mel front end), each moved by up to
-    ``freq_warp`` channels independently: the lower and upper vowel formants shift apart,
-    as they do between accents, rather than all together as speed perturbation shifts them.
-
     Args:
         freq_masks, freq_width: frequency masks per utterance and their largest width.
         time_masks, time_width: time masks per utterance and their largest width (frames).
-        freq_warp: largest knot displacement of the frequency warp, in channels (0 = none).
-        seed: for the mask positions and the warps.
+        seed: for the mask positions.
 
     Example:
         >>> masked = SpecAugment(2, 8, 2, 20)(features, training=True)
@@ -138,14 +125,12 @@ class SpecAugment(keras.layers.Layer):
         freq_width: int = 8,
         time_masks: int = 2,
         time_width: int = 20,
-        freq_warp: int = 0,
         seed: int | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.freq_masks, self.freq_width = freq_masks, freq_width
         self.time_masks, self.time_width = time_masks, time_width
-        self.freq_warp = freq_warp
         self.seed = seed
         self.generator = keras.random.SeedGenerator(seed)
 
@@ -161,51 +146,10 @@ class SpecAugment(keras.layers.Layer):
             keep = keep * (1.0 - ops.cast(inside, "float32"))
         return keep
 
-    def build(self, input_shape):
-        largest = max_freq_warp(input_shape[-1])
-        if self.freq_warp > largest:
-            raise ValueError(
-                f"SpecAugment: freq_warp={self.freq_warp} is too large for {input_shape[-1]} "
-                f"channels (the warp would fold); use at most {largest}"
-            )
-        super().build(input_shape)
-
-    def warp_matrix(self, batch, channels: int):
-        """``[batch, channels, channels]`` linear-interpolation weights: output channel
-        ``c`` of utterance ``b`` reads source position ``s_b(c)``, piecewise linear through
-        ``(0, 0)``, ``(k1 + d1, k1)``, ``(k2 + d2, k2)`` and ``(C - 1, C - 1)``, the knots
-        ``k`` jittered by up to ``channels / 16`` and the shifts ``d`` uniform in
-        ``[-freq_warp, freq_warp]``."""
-        last = float(channels - 1)
-        jitter, warp = channels / 16.0, float(self.freq_warp)
-
-        def uniform(low, high):
-            return keras.random.uniform((batch, 1), low, high, seed=self.generator)
-
-        k1 = channels / 4.0 + uniform(-jitter, jitter)
-        k2 = 9.0 * channels / 16.0 + uniform(-jitter, jitter)
-        o1, o2 = k1 + uniform(-warp, warp), k2 + uniform(-warp, warp)
-        out = ops.cast(ops.arange(channels), "float32")[None, :]
-        source = ops.where(
-            out < o1,
-            out * k1 / o1,
-            ops.where(
-                out < o2,
-                k1 + (out - o1) * (k2 - k1) / (o2 - o1),
-                k2 + (out - o2) * (last - k2) / (last - o2),
-            ),
-        )
-        index = ops.cast(ops.arange(channels), "float32")[None, :, None]
-        return ops.maximum(0.0, 1.0 - ops.abs(source[:, None, :] - index))
-
     def call(self, features, training=None):
-        if not training or (self.freq_masks == 0 and self.time_masks == 0 and not self.freq_warp):
+        if not training or (self.freq_masks == 0 and self.time_masks == 0):
             return features
         shape = ops.shape(features)
-        if self.freq_warp:
-            features = ops.einsum(
-                "btc,bcd->btd", features, self.warp_matrix(shape[0], features.shape[2])
-            )
         freq = self._masks(shape[0], shape[2], self.freq_masks, self.freq_width)
         time = self._masks(shape[0], shape[1], self.time_masks, self.time_width)
         return features * freq[:, None, :] * time[:, :, None]
@@ -219,6 +163,5 @@ class SpecAugment(keras.layers.Layer):
             "freq_width": self.freq_width,
             "time_masks": self.time_masks,
             "time_width": self.time_width,
-            "freq_warp": self.freq_warp,
             "seed": self.seed,
         }

@@ -8,13 +8,8 @@ import keras
 from keras import layers
 
 from deeptasks.datasets.english_text import ALPHABET
-from deeptasks.errors import UserError
 from deeptasks.tasks.base import ModelSpec
-from deeptasks.tasks.speech_recognition.layers import (
-    LogMelSpectrogram,
-    SpecAugment,
-    max_freq_warp,
-)
+from deeptasks.tasks.speech_recognition.layers import LogMelSpectrogram, SpecAugment
 
 FRAME_STEP = 160  # samples per feature frame (10 ms)
 TIME_STRIDE = 2  # feature frames per output frame
@@ -38,19 +33,8 @@ def _features(cfg):
         audio
     )
     m = cfg.model
-    if not 0 <= m.freq_warp <= max_freq_warp(m.n_mels):
-        raise UserError(
-            f"model.freq_warp={m.freq_warp} does not fit model.n_mels={m.n_mels}: use 0 to "
-            f"{max_freq_warp(m.n_mels)} (channels a formant knot may move)"
-        )
     x = SpecAugment(
-        m.freq_masks,
-        m.freq_width,
-        m.time_masks,
-        m.time_width,
-        m.freq_warp,
-        name="spec_augment",
-        dtype="float32",
+        m.freq_masks, m.freq_width, m.time_masks, m.time_width, name="spec_augment", dtype="float32"
     )(x)
     return audio, layers.Reshape((-1, cfg.model.n_mels, 1), name="as_image")(x)
 
