@@ -233,8 +233,9 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
     examples_out: dict[str, list] = {}
     baseline_seconds = 0.0
     with_lm = decoder_with_lm(cfg) if cfg.model.lm_order else None
+    xla = cfg.model.xla_inference
     for suffix, version in versions.items():
-        scores = logits(model, version, xla=cfg.model.xla_inference)
+        scores = logits(model, version, xla=xla)
         greedy = decode(scores)
         beam = decode(scores, cfg.model.beam_width)
         model_scores |= _scores(references, greedy, groups, suffix)
@@ -247,7 +248,6 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
         baseline_scores |= _scores(references, matched, groups, suffix)
         examples_out[f"greedy{suffix}"] = greedy[:SAMPLE_UTTERANCES]
     audio_seconds = sum(len(a) for a in audio) / SAMPLE_RATE * len(versions)
-    xla = cfg.model.xla_inference
     model_scores["rtf"] = real_time_factor(model, audio, xla=xla)
     if with_lm:
         model_scores["rtf_lm"] = real_time_factor(model, audio, with_lm, xla)
