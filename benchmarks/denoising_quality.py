@@ -52,7 +52,7 @@ def evaluate_at(workdir: Path, noise: str, sigma: float | None) -> dict:
     path = workdir / tag
     if not path.exists():
         from deeptasks.common.io import write_json
-        from deeptasks.common.training import load_run
+        from deeptasks.runs import load_run
 
         task, cfg, model = load_run(workdir)
         cfg.data.noise = noise

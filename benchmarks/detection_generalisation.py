@@ -30,11 +30,11 @@ def main() -> None:
     args = parser.parse_args()
 
     from deeptasks.common.metrics.detection import coco_evaluate, coco_evaluate_any_class
-    from deeptasks.common.training import load_run
     from deeptasks.datasets import scenes
+    from deeptasks.runs import load_run
     from deeptasks.tasks.detection import data
-    from deeptasks.tasks.detection.models import detect
-    from deeptasks.tasks.detection.task import labelled_batches
+    from deeptasks.tasks.detection.evaluation import labelled_batches
+    from deeptasks.tasks.detection.inference import detect
 
     _, cfg, model = load_run(Path(args.workdir))
     names, size = data.class_names(cfg), (cfg.data.image_size,) * 2

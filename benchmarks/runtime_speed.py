@@ -37,11 +37,8 @@ def main() -> None:
     args = parser.parse_args()
 
     import deeptasks
-    from deeptasks.common.training import (
-        fit_throughput,
-        machine_summary,
-        one_batch_throughput,
-    )
+    from deeptasks.common.throughput import fit_throughput, one_batch_throughput
+    from deeptasks.common.training import machine_summary
 
     task = deeptasks.get_task(args.task)
     batch = None

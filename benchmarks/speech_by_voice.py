@@ -20,9 +20,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 def main() -> None:
     from deeptasks.common.metrics.speech import cer
-    from deeptasks.common.training import load_run
     from deeptasks.datasets import speech
-    from deeptasks.tasks.speech_recognition import data, task
+    from deeptasks.runs import load_run
+    from deeptasks.tasks.speech_recognition import data, decoding, inference
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", action="append", required=True, help="finished run(s)")
@@ -33,10 +33,10 @@ def main() -> None:
     for workdir in args.workdir:
         _, cfg, model = load_run(Path(workdir))
         audio, references, rows = data.examples(cfg, "test")
-        scores = task.logits(model, audio)
-        decoders = {"greedy": task.decode}
+        scores = inference.logits(model, audio)
+        decoders = {"greedy": decoding.decode}
         if args.lm:
-            decoders["beam + LM"] = task.decoder_with_lm(cfg)
+            decoders["beam + LM"] = decoding.decoder_with_lm(cfg)
         for name, decoder in decoders.items():
             hypotheses = decoder(scores)
             pairs: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))

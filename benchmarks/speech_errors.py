@@ -22,8 +22,8 @@ def main() -> None:
     import jiwer
 
     from deeptasks.common.metrics.speech import cer
-    from deeptasks.common.training import load_run
-    from deeptasks.tasks.speech_recognition import data, task
+    from deeptasks.runs import load_run
+    from deeptasks.tasks.speech_recognition import data, decoding, inference
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", required=True, help="a finished speech_recognition run")
@@ -32,9 +32,9 @@ def main() -> None:
 
     _, cfg, model = load_run(Path(args.workdir))
     audio, references, rows = data.examples(cfg, "test")
-    scores = task.logits(model, audio)
+    scores = inference.logits(model, audio)
     vocabulary = {word for text in data.lm_texts(cfg) for word in text.split()}
-    decoders = {"greedy": task.decode, "beam + LM": task.decoder_with_lm(cfg)}
+    decoders = {"greedy": decoding.decode, "beam + LM": decoding.decoder_with_lm(cfg)}
     table, listed = [], []
     for name, decoder in decoders.items():
         hypotheses = decoder(scores)

@@ -31,8 +31,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 def main() -> None:
     from deeptasks.common.metrics.speech import cer, wer
-    from deeptasks.common.training import load_run
-    from deeptasks.tasks.speech_recognition import data, task
+    from deeptasks.runs import load_run
+    from deeptasks.tasks.speech_recognition import data, decoding, inference
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", required=True, help="a finished speech_recognition run")
@@ -56,21 +56,21 @@ def main() -> None:
         cfg.model.lm_smoothing = args.smoothing
     width = args.beam_width or cfg.model.beam_width
     audio, references, _ = data.examples(cfg, "val")
-    seconds = sum(len(a) for a in audio) / task.SAMPLE_RATE
-    scores = task.logits(model, audio)
+    seconds = sum(len(a) for a in audio) / inference.SAMPLE_RATE
+    scores = inference.logits(model, audio)
     cfg.model.word_lm_order = 0
-    lms = {f"beam + {cfg.model.lm_order}-gram LM": task.language_model(cfg)}
+    lms = {f"beam + {cfg.model.lm_order}-gram LM": decoding.language_model(cfg)}
     if args.word_order:
         cfg.model.word_lm_order = args.word_order
         for weight in comma_values(args.word_weights):
             cfg.model.word_lm_weight = weight
-            lms[f"  + {args.word_order}-gram words x {weight}"] = task.language_model(cfg)
+            lms[f"  + {args.word_order}-gram words x {weight}"] = decoding.language_model(cfg)
 
     prunes = comma_values(args.prunes) if args.prunes else [cfg.model.lm_prune]
 
     def row(name: str, weight, bonus, fused=None, prune=-10.0) -> list:
         started = time.perf_counter()
-        texts = task.decode(scores, width, fused, weight or 0.0, bonus or 0.0, prune)
+        texts = decoding.decode(scores, width, fused, weight or 0.0, bonus or 0.0, prune)
         speed = (time.perf_counter() - started) / seconds
         return [name, weight, bonus, cer(references, texts), wer(references, texts), speed]
 
@@ -90,7 +90,7 @@ def main() -> None:
     ]
     print(
         f"\n{args.workdir}: validation split, {len(audio)} utterances ({seconds:.0f} s), "
-        f"beam width {width}, LM on {cfg.model.lm_order}-grams of {task.lm_description(cfg)}, "
+        f"beam width {width}, LM on {cfg.model.lm_order}-grams of {decoding.lm_description(cfg)}, "
         f"{cfg.model.lm_smoothing} smoothing\n"
     )
     print(markdown_table(("decoding", "lm_weight", "lm_bonus", "CER", "WER", "decode s/s"), table))

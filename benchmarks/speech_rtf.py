@@ -1,5 +1,5 @@
 """Speech recognition real-time factor on CPU: seconds of inference per second of audio,
-one utterance at a time (``task.real_time_factor``, the first 20 test utterances), for a
+one utterance at a time (``evaluation.real_time_factor``, the first 20 test utterances), for a
 finished run's model called through ``predict_on_batch`` or compiled by XLA, decoded
 greedily or by the LM beam search at each ``--prunes`` value; with ``--old-ctc FILE``
 also by that file's ``prefix_beam_search`` (an older ``ctc.py``, to measure a change in
@@ -28,9 +28,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 def main() -> None:
     from deeptasks.common.metrics.speech import cer, wer
-    from deeptasks.common.training import load_run
     from deeptasks.datasets.english_text import ALPHABET
-    from deeptasks.tasks.speech_recognition import data, task
+    from deeptasks.runs import load_run
+    from deeptasks.tasks.speech_recognition import data, decoding, evaluation, inference
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", required=True, help="a finished speech_recognition run")
@@ -41,11 +41,11 @@ def main() -> None:
 
     _, cfg, model = load_run(Path(args.workdir))
     audio, references, _ = data.examples(cfg, "test")
-    audio, references = audio[: task.RTF_UTTERANCES], references[: task.RTF_UTTERANCES]
-    lm, m = task.language_model(cfg), cfg.model
-    decoders = {"greedy": task.decode}
+    audio, references = audio[: evaluation.RTF_UTTERANCES], references[: evaluation.RTF_UTTERANCES]
+    lm, m = decoding.language_model(cfg), cfg.model
+    decoders = {"greedy": decoding.decode}
     for prune in comma_values(args.prunes) if args.prunes else [m.lm_prune]:
-        decoders[f"beam + LM, prune {prune:g}"] = lambda scores, p=prune: task.decode(
+        decoders[f"beam + LM, prune {prune:g}"] = lambda scores, p=prune: decoding.decode(
             scores, m.beam_width, lm, m.lm_weight, m.lm_bonus, p
         )
     if args.old_ctc:
@@ -63,16 +63,18 @@ def main() -> None:
         decoders[f"beam + LM, {Path(args.old_ctc).name}"] = old_decoder
     rows = []
     for xla in (False, True):
-        scores = task.logits(model, audio, xla=xla)
+        scores = inference.logits(model, audio, xla=xla)
         for name, decoder in decoders.items():
-            times = [task.real_time_factor(model, audio, decoder, xla) for _ in range(args.repeats)]
+            times = [
+                evaluation.real_time_factor(model, audio, decoder, xla) for _ in range(args.repeats)
+            ]
             texts = decoder(scores)
             rows.append(
                 ("XLA" if xla else "predict_on_batch", name)
                 + (f"{statistics.median(times):.4f}", f"{min(times):.4f}", f"{max(times):.4f}")
                 + (f"{100 * cer(references, texts):.2f}%", f"{100 * wer(references, texts):.2f}%")
             )
-    seconds = sum(len(a) for a in audio) / task.SAMPLE_RATE
+    seconds = sum(len(a) for a in audio) / inference.SAMPLE_RATE
     print(
         f"\n{args.workdir}: the first {len(audio)} test utterances ({seconds:.0f} s), "
         f"median of {args.repeats} passes (each after a warm-up pass), {os.cpu_count()} CPUs\n"

@@ -25,8 +25,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 def main() -> None:
     from deeptasks.common.metrics.text import translation_scores
-    from deeptasks.common.training import load_run
-    from deeptasks.tasks.translation import data, task
+    from deeptasks.runs import load_run
+    from deeptasks.tasks.translation import data, inference
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", required=True, help="a finished translation run")
@@ -44,7 +44,7 @@ def main() -> None:
             cfg.model.length_penalty = alpha
         cfg.model.no_repeat_ngram = ngram
         started = time.perf_counter()
-        found = task.translate(model, cfg, sources, width)
+        found = inference.translate(model, cfg, sources, width)
         rate = len(sources) / (time.perf_counter() - started)
         scores = translation_scores(found, references)
         name = "greedy" if width == 1 else f"beam {width}"
@@ -56,7 +56,7 @@ def main() -> None:
         grams = [list(zip(w, w[1:], w[2:])) for w in words]
         return sum(len(g) != len(set(g)) for g in grams)
 
-    task.translate(model, cfg, sources[:64], 1)  # trace the decoding step once
+    inference.translate(model, cfg, sources[:64], 1)  # trace the decoding step once
     ngrams = comma_values(args.ngrams, int)
     rows = [row(1, None, n) for n in ngrams]
     rows += [

@@ -1,29 +1,49 @@
-"""deeptasks: Keras 3 / TensorFlow applied deep-learning tasks, each beside a classical baseline."""
+"""deeptasks: Keras 3 / TensorFlow applied deep-learning tasks, each beside a classical baseline.
+
+Importing it registers every Keras layer, loss, metric and optimizer the tasks' models
+use, so ``keras.saving.load_model(path, safe_mode=True)`` works on any run's
+``model.keras`` after ``import deeptasks``, as after ``import keras_hub``. It imports each
+task's ``models.py`` for that (and Keras, TensorFlow and keras-hub with them), not the
+tasks' data, evaluation or corpus code, which load on first use of a task.
+"""
 
 from __future__ import annotations
 
 import importlib
 import os
+import pkgutil
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __version__ = "0.1.0"
 
-# Task packages under deeptasks/tasks/, imported on first use so that `import deeptasks`
-# stays cheap and a broken optional task cannot stop the others from loading.
-TASK_PACKAGES = (
-    "super_resolution",
-    "denoising",
-    "detection",
-    "segmentation",
-    "speech_recognition",
-    "translation",
-)
+_TASKS_PATH = os.path.join(os.path.dirname(__file__), "tasks")
+
+
+def _import_tensorflow_quietly() -> None:
+    """Import TensorFlow with stderr muted: its C++ start-up lines (oneDNN, CUDA probing)
+    are printed before its log level applies, and would bury a command's one-line error.
+    Only at the default quiet level; a caller who set TF_CPP_MIN_LOG_LEVEL below 2 sees them.
+    """
+    if int(os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0")) < 2 or "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            import tensorflow as tf
+
+            tf.config.list_physical_devices("GPU")
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def list_tasks() -> list[str]:
-    """Names of every task."""
-    return list(TASK_PACKAGES)
+    """Names of every task: the packages under ``deeptasks/tasks/`` (no list to edit)."""
+    return sorted(m.name for m in pkgutil.iter_modules([_TASKS_PATH]) if m.ispkg)
 
 
 def get_task(name: str):
@@ -31,7 +51,19 @@ def get_task(name: str):
     from deeptasks import registry
     from deeptasks.errors import UserError
 
-    if name not in TASK_PACKAGES:
-        raise UserError(f"unknown task '{name}'; valid tasks: {', '.join(TASK_PACKAGES)}")
-    importlib.import_module(f"deeptasks.tasks.{name}")
+    names = list_tasks()
+    if name not in names:
+        raise UserError(f"unknown task '{name}'; valid tasks: {', '.join(names)}")
+    importlib.import_module(f"deeptasks.tasks.{name}.task")
     return registry.get("task", name)
+
+
+def _register_serializables() -> None:
+    """Import every task's ``models.py``: the modules that define (or import) the
+    ``@keras.saving.register_keras_serializable`` classes its saved models refer to."""
+    _import_tensorflow_quietly()
+    for name in list_tasks():
+        importlib.import_module(f"deeptasks.tasks.{name}.models")
+
+
+_register_serializables()

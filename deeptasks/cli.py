@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 from pathlib import Path
 
-import deeptasks  # sets TF_CPP_MIN_LOG_LEVEL=2 unless the caller chose a level
+import deeptasks  # quiet TensorFlow (TF_CPP_MIN_LOG_LEVEL=2 unless set) and every Keras class
 from deeptasks.errors import UserError
 
 EXIT_USER_ERROR = 2
-# Task-specific predict options; a task lists those it takes in Task.predict_options.
-PREDICT_OPTIONS = ("sigma", "noise_scale", "score_threshold")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,6 +49,8 @@ def cmd_list(args) -> None:
         print(f"  presets: {', '.join(task.presets)}")
         for spec in task.models.values():
             print(f"  model {spec.name}: {spec.description}")
+        for option in task.predict_options:
+            print(f"  predict --{option.name.replace('_', '-')}: {option.help}")
 
 
 def cmd_data(args) -> None:
@@ -60,7 +59,8 @@ def cmd_data(args) -> None:
 
 
 def cmd_train(args) -> None:
-    from deeptasks.common.training import format_report, train
+    from deeptasks.common.training import train
+    from deeptasks.runs import format_report
 
     task, cfg = _resolve(args)
     workdir = Path(args.workdir or f"runs/{cfg.task}-{cfg.model.name}-{cfg.preset}")
@@ -82,7 +82,7 @@ def cmd_train(args) -> None:
 
 def cmd_evaluate(args) -> None:
     from deeptasks.common.io import read_json, write_json
-    from deeptasks.common.training import format_report, load_run
+    from deeptasks.runs import format_report, load_run
 
     task, cfg, model = load_run(Path(args.workdir))
     test = task.evaluate(model, cfg)
@@ -98,22 +98,15 @@ def cmd_evaluate(args) -> None:
 
 
 def cmd_predict(args) -> None:
-    from deeptasks.common.training import load_run
+    from deeptasks.runs import load_run
 
     task, cfg, model = load_run(Path(args.workdir))
+    options = {o.name: getattr(args, o.name) for o in task.predict_options}
+    options = {name: value for name, value in options.items() if value is not None}
     if args.output:
         out_dir = Path(args.output)
     else:  # text tasks print to standard output; the others write files into a folder
         out_dir = None if task.text_output else Path(args.workdir) / "predictions"
-    options = {}
-    for name in PREDICT_OPTIONS:
-        value = getattr(args, name)
-        if value is None:
-            continue
-        if name not in task.predict_options:
-            flag = "--" + name.replace("_", "-")
-            raise UserError(f"{flag} does not apply to {task.name} runs; drop it")
-        options[name] = value
     inputs = [Path(p) for p in args.inputs]
     for path in task.predict(model, cfg, inputs, out_dir, force=args.force, **options):
         print(path)
@@ -121,7 +114,7 @@ def cmd_predict(args) -> None:
 
 def cmd_export(args) -> None:
     from deeptasks.common.io import refuse_overwrite
-    from deeptasks.common.training import load_run
+    from deeptasks.runs import load_run
 
     _, _, model = load_run(Path(args.workdir))
     default = "export/savedmodel" if args.format == "savedmodel" else "export/model.tflite"
@@ -144,7 +137,8 @@ def cmd_export(args) -> None:
 
 
 def cmd_bench(args) -> None:
-    from deeptasks.common.training import load_run, scaling
+    from deeptasks.common.throughput import scaling
+    from deeptasks.runs import load_run
 
     task, cfg = _resolve(args)
     if args.strategy:  # before any model: the strategy must set up devices first
@@ -163,7 +157,13 @@ def cmd_bench(args) -> None:
         print(f"  {key:32s} {shown}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def build_parser(predict_task=None) -> argparse.ArgumentParser:
+    """The CLI's parser; ``predict_task``'s own predict options (``Task.predict_options``)
+    are added to ``predict`` once the run's task is known."""
     parser = _Parser(prog="deeptasks", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=deeptasks.__version__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -189,21 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(default standard output)",
     )
     p.add_argument("--force", action="store_true", help="overwrite existing outputs")
-    p.add_argument(
-        "--sigma",
-        type=float,
-        help="denoising: the inputs' noise level (0-255) for fixed-sigma or non-blind use",
-    )
-    p.add_argument(
-        "--noise-scale",
-        type=float,
-        help="denoising (CBDNet): scale the estimated noise map (>1 smoother, <1 sharper)",
-    )
-    p.add_argument(
-        "--score-threshold",
-        type=float,
-        help="detection: draw and list detections scoring at least this (default 0.3)",
-    )
+    p.epilog = "A task's own options (e.g. --sigma for denoising) are listed by 'deeptasks list'."
+    for option in predict_task.predict_options if predict_task else ():
+        p.add_argument(_flag(option.name), dest=option.name, type=option.type, help=option.help)
     p.set_defaults(func=cmd_predict)
     p = sub.add_parser("export", help="export a trained model")
     p.add_argument("--workdir", required=True)
@@ -225,28 +213,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _import_tensorflow_quietly() -> None:
-    """Import TensorFlow with stderr muted: its C++ start-up lines (oneDNN, CUDA probing)
-    are printed before its log level applies, and would bury our one-line errors."""
-    if int(os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0")) < 2 or "tensorflow" in sys.modules:
-        return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            import tensorflow as tf
+def _run_task(workdir: Path):
+    from deeptasks.config import read_config_file
 
-            tf.config.list_physical_devices("GPU")
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+    return deeptasks.get_task(read_config_file(workdir / "config.json")["task"])
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        _import_tensorflow_quietly()
-        args = build_parser().parse_args(argv)
+        args, extra = build_parser().parse_known_args(argv)
+        if args.command == "predict":  # parse again, knowing the run's task and its options
+            task = _run_task(Path(args.workdir))
+            args, extra = build_parser(task).parse_known_args(argv)
+            if extra:
+                valid = ", ".join(_flag(o.name) for o in task.predict_options) or "none"
+                raise UserError(
+                    f"{extra[0]} does not apply to {task.name} runs; drop it "
+                    f"(its predict options: {valid})"
+                )
+        elif extra:
+            raise UserError(f"unrecognized arguments: {' '.join(extra)} (see 'deeptasks --help')")
         args.func(args)
     except UserError as err:
         print(f"deeptasks: error: {err}", file=sys.stderr)

@@ -204,12 +204,6 @@ def update_from_dict(cfg: TaskConfig, values: dict[str, Any]) -> TaskConfig:
     return cfg
 
 
-def save_config(cfg: TaskConfig, path: Path) -> None:
-    from deeptasks.common.io import write_json
-
-    write_json(path, cfg.to_dict())
-
-
 def read_config_file(path: Path) -> dict[str, Any]:
     """Read a ``config.json`` as a dict, with a clear error if it is missing or broken."""
     path = Path(path)

@@ -3,7 +3,8 @@ import json
 import pytest
 
 import deeptasks
-from deeptasks.config import apply_overrides, read_config_file, save_config, update_from_dict
+from deeptasks.common.io import write_json
+from deeptasks.config import apply_overrides, read_config_file, update_from_dict
 from deeptasks.errors import UserError
 
 
@@ -55,7 +56,7 @@ def test_bad_values_name_the_expected_type(cfg, item, expected):
 
 def test_config_round_trip(cfg, tmp_path):
     apply_overrides(cfg, ["train.epochs=3", "data.train_scales=2,4"])
-    save_config(cfg, tmp_path / "config.json")
+    write_json(tmp_path / "config.json", cfg.to_dict())
     values = read_config_file(tmp_path / "config.json")
     fresh = deeptasks.get_task("super_resolution").config("smoke")
     loaded = update_from_dict(fresh, values)

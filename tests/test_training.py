@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 import deeptasks
-from deeptasks.common.training import load_run, make_optimizer, prepare_workdir
+from deeptasks.common.training import make_optimizer, prepare_workdir
 from deeptasks.errors import UserError
+from deeptasks.runs import load_run
 
 TASK = deeptasks.get_task("super_resolution")
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
@@ -275,13 +276,13 @@ def test_every_model_takes_a_finite_training_step_in_mixed_bfloat16(task_name, m
     front end once multiplied bfloat16 features by float32 masks)."""
     import tensorflow as tf
 
-    from deeptasks.common.training import _model_in_scope
+    from deeptasks.common.training import model_in_scope
 
     task = deeptasks.get_task(task_name)
     cfg = task.config("smoke", [f"model.name={model_name}"])
     cfg.runtime.mixed_precision = "mixed_bfloat16"
     try:
-        model = _model_in_scope(task, cfg, tf.distribute.get_strategy())
+        model = model_in_scope(task, cfg, tf.distribute.get_strategy())
         history = model.fit(task.build_dataset(cfg, "train").take(1), verbose=0)
     finally:
         keras.mixed_precision.set_global_policy("float32")
@@ -335,7 +336,7 @@ def test_bench_scaling_on_two_logical_cpus():
 
 
 def test_report_shows_a_dash_where_the_baseline_lacks_a_metric():
-    from deeptasks.common.training import format_report
+    from deeptasks.runs import format_report
 
     report = format_report(
         {

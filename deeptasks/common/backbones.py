@@ -38,10 +38,10 @@ ENCODERS = {
 }
 
 
-def image_encoder(backbone: str, preset: str, image_size: int):
+def image_encoder(backbone: str, preset: str, image_size: int, stages: int = 0):
     """The image encoder: from ``preset`` (a keras-hub preset name or local folder, with
     its weights) when given, else the ResNet named ``backbone``, freshly initialised for
-    ``image_size`` square inputs."""
+    ``image_size`` square inputs, with only its first ``stages`` stages (0: all)."""
     import keras_hub
 
     if preset:
@@ -60,6 +60,8 @@ def image_encoder(backbone: str, preset: str, image_size: int):
             ) from None
     if backbone not in ENCODERS:
         raise UserError(f"unknown backbone '{backbone}'; valid: {', '.join(ENCODERS)}")
-    return keras_hub.models.ResNetBackbone(
-        **ENCODERS[backbone], image_shape=(image_size, image_size, 3)
-    )
+    config = dict(ENCODERS[backbone])
+    if stages:
+        for key in ("stackwise_num_filters", "stackwise_num_blocks", "stackwise_num_strides"):
+            config[key] = config[key][:stages]
+    return keras_hub.models.ResNetBackbone(**config, image_shape=(image_size, image_size, 3))

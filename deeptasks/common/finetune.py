@@ -55,3 +55,28 @@ class GroupRateSchedule(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         value = 0.0 if epoch < self.frozen_epochs else self.scale
         self.model.optimizer.group_scale.assign(value)
+
+
+def fine_tuning(cfg, backbone_variables) -> bool:
+    """Whether ``cfg`` fine-tunes a pretrained backbone: its model has one
+    (``backbone_variables``, from its ``ModelSpec``) and ``model.backbone_preset`` names it."""
+    return backbone_variables is not None and bool(getattr(cfg.model, "backbone_preset", ""))
+
+
+def group_optimizer(model: keras.Model, cfg, backbone_variables) -> GroupScaledAdam:
+    """The run's Adam (:func:`make_optimizer`) whose group is the pretrained backbone
+    when fine-tuning one (plain Adam behaviour otherwise)."""
+    from deeptasks.common.training import make_optimizer
+
+    optimizer = make_optimizer(cfg.train, GroupScaledAdam)
+    if fine_tuning(cfg, backbone_variables):
+        optimizer.set_group(backbone_variables(model))
+    return optimizer
+
+
+def schedule_callbacks(cfg, backbone_variables) -> list[keras.callbacks.Callback]:
+    """When fine-tuning: the head alone for ``model.head_epochs``, then the backbone at
+    ``model.backbone_lr_scale`` x the rate."""
+    if not fine_tuning(cfg, backbone_variables):
+        return []
+    return [GroupRateSchedule(cfg.model.head_epochs, cfg.model.backbone_lr_scale)]

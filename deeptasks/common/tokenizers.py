@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from deeptasks.common.io import atomic_write_bytes
-from deeptasks.datasets import cache
 from deeptasks.errors import UserError
 
 PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
@@ -88,15 +87,15 @@ def train_sentencepiece(
 
 
 def cached_sentencepiece(
-    sentences: Sequence[str], vocabulary_size: int, model_type: str = "unigram"
+    sentences: Sequence[str], vocabulary_size: int, cache_dir: Path, model_type: str = "unigram"
 ) -> bytes:
-    """:func:`train_sentencepiece`, kept in ``<data dir>/tokenizers/`` under a digest of
-    the sentences and settings, so a second run with the same training split reuses it."""
+    """:func:`train_sentencepiece`, kept in ``cache_dir`` under a digest of the sentences
+    and settings, so a second run with the same training split reuses it."""
     digest = hashlib.sha256()
     for sentence in sentences:
         digest.update(sentence.encode("utf-8") + b"\n")
     digest.update(f"{vocabulary_size}:{model_type}:coverage=1".encode())
-    path = cache.data_dir() / "tokenizers" / f"{digest.hexdigest()[:20]}.model"
+    path = Path(cache_dir) / f"{digest.hexdigest()[:20]}.model"
     if path.is_file():
         return path.read_bytes()
     proto = train_sentencepiece(sentences, vocabulary_size, model_type)

@@ -12,7 +12,6 @@ A run killed mid-way and started again with the same command resumes from ``back
 
 from __future__ import annotations
 
-import copy
 import csv
 import json
 import os
@@ -25,13 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from deeptasks.common import keras_compat
 from deeptasks.common.distribute import is_chief, make_strategy, set_precision
 from deeptasks.common.io import write_json
-from deeptasks.config import TaskConfig, TrainConfig, read_config_file, save_config
+from deeptasks.config import TaskConfig, TrainConfig, read_config_file
 from deeptasks.errors import UserError
 
 # Our datasets are shuffled in tf.data; Keras warns about its own (unused) shuffle flag.
@@ -117,7 +115,7 @@ def prepare_workdir(workdir: Path, cfg: TaskConfig, force: bool) -> bool:
             )
         return True
     workdir.mkdir(parents=True, exist_ok=True)
-    save_config(cfg, config_path)
+    write_json(config_path, cfg.to_dict())
     return False
 
 
@@ -226,7 +224,7 @@ def train(task, cfg: TaskConfig, workdir: Path, force: bool = False, verbose: in
     chief = is_chief(strategy)
     own_dir = workdir if chief else workdir / "workers" / str(strategy.cluster_resolver.task_id)
     resumed = prepare_workdir(own_dir, cfg, force)
-    model = _model_in_scope(task, cfg, strategy)
+    model = model_in_scope(task, cfg, strategy)
     train_data = distributed_dataset(strategy, task, cfg, "train")
     val_data = distributed_dataset(strategy, task, cfg, "val")
     if verbose is None:
@@ -274,7 +272,7 @@ def train(task, cfg: TaskConfig, workdir: Path, force: bool = False, verbose: in
     return model, metrics
 
 
-def _model_in_scope(task, cfg: TaskConfig, strategy: tf.distribute.Strategy) -> keras.Model:
+def model_in_scope(task, cfg: TaskConfig, strategy: tf.distribute.Strategy) -> keras.Model:
     """The task's compiled model, seeded, in the config's precision, built in the
     strategy's scope (and built before ``fit`` where Keras needs that, see keras_compat)."""
     keras.utils.set_random_seed(cfg.train.seed)
@@ -284,106 +282,6 @@ def _model_in_scope(task, cfg: TaskConfig, strategy: tf.distribute.Strategy) -> 
         if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
             keras_compat.build_before_fit(model, task.build_dataset(cfg, "train").element_spec)
     return model
-
-
-class _EpochTimer(keras.callbacks.Callback):
-    def on_epoch_begin(self, epoch, logs=None):
-        self.started = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds = time.perf_counter() - self.started
-
-
-def fit_throughput(task, cfg: TaskConfig, steps: int) -> tuple[float, int]:
-    """Training samples/s of ``cfg`` under its ``runtime`` strategy, through ``fit`` and
-    the distributed input pipeline: one untimed epoch of ``steps`` (tracing, pipeline
-    warm-up), then one timed. Also the number of replicas it ran on."""
-    strategy = make_strategy(cfg.runtime)
-    model = _model_in_scope(task, cfg, strategy)
-    timer = _EpochTimer()
-    model.fit(
-        distributed_dataset(strategy, task, cfg, "train"),
-        epochs=2,
-        steps_per_epoch=steps,
-        callbacks=[timer],
-        verbose=0,
-    )
-    return steps * cfg.train.batch_size / timer.seconds, strategy.num_replicas_in_sync
-
-
-def one_batch_throughput(task, cfg: TaskConfig, batch, steps: int) -> float:
-    """Training samples/s of ``train_on_batch`` on one ``batch``, repeated ``steps`` times
-    after 3 untimed steps (tracing): the model's own speed, without the input pipeline."""
-    model = _model_in_scope(task, cfg, make_strategy(cfg.runtime))
-    for _ in range(3):
-        model.train_on_batch(*batch)
-    started = time.perf_counter()
-    for _ in range(steps):
-        model.train_on_batch(*batch)
-    return steps * cfg.train.batch_size / (time.perf_counter() - started)
-
-
-def scaling(task, cfg: TaskConfig, steps: int = 20) -> dict[str, Any]:
-    """Samples/s per replica under ``cfg.runtime`` and the scaling efficiency against
-    one replica with the same per-replica batch (weak scaling: 1.0 = linear)."""
-    many, replicas = fit_throughput(task, cfg, steps)
-    single = copy.deepcopy(cfg)
-    single.runtime.strategy, single.runtime.devices = "default", ()
-    single.train.batch_size = max(cfg.train.batch_size // replicas, 1)
-    one, _ = fit_throughput(task, single, steps)
-    return {
-        "replicas": replicas,
-        "samples_per_s": round(many, 1),
-        "samples_per_s_per_replica": round(many / replicas, 1),
-        "one_replica_samples_per_s": round(one, 1),
-        "scaling_efficiency": round(many / (replicas * one), 3),
-    }
-
-
-def inference_rate(run, inputs) -> dict[str, float]:
-    """Images/s of ``run(inputs)`` on one batch, timed after a first (tracing) call."""
-    run(inputs)
-    started = time.perf_counter()
-    run(inputs)
-    seconds = time.perf_counter() - started
-    return {
-        "inference_images_per_s": round(len(inputs) / seconds, 2),
-        "inference_batch": len(inputs),
-    }
-
-
-def training_throughput(
-    model: keras.Model, train: tf.data.Dataset, batch_size: int, warmup: int, batches: int
-) -> dict[str, float]:
-    """Patches/s of the training pipeline alone and of a training step on one batch
-    already in memory, and their ratio (> 1: the pipeline is not the bottleneck).
-
-    ``warmup`` batches are drawn first, untimed: enough for one pass over the images,
-    whose decoding and resizing into the cache training pays once, not per step.
-    """
-    iterator = iter(train)
-    for _ in range(warmup):
-        next(iterator)
-    started = time.perf_counter()
-    for _ in range(batches):
-        x, y = next(iterator)
-    pipeline = batches * batch_size / (time.perf_counter() - started)
-    # Steps through fit, as training runs them (keras-hub models refuse dict targets in
-    # train_on_batch); the first epoch traces, the second is timed.
-    timer = _EpochTimer()
-    model.fit(
-        tf.data.Dataset.from_tensors((x, y)).repeat(),
-        epochs=2,
-        steps_per_epoch=batches,
-        callbacks=[timer],
-        verbose=0,
-    )
-    step = batches * batch_size / timer.seconds
-    return {
-        "pipeline_patches_per_s": round(pipeline, 1),
-        "train_step_patches_per_s": round(step, 1),
-        "pipeline_headroom": round(pipeline / step, 2),
-    }
 
 
 def _epochs_logged(workdir: Path) -> int:
@@ -398,58 +296,3 @@ def machine_summary() -> str:
     gpus = [d.name for d in tf.config.list_logical_devices("GPU")]
     cpus = len(os.sched_getaffinity(0))
     return f"{platform.machine()} {cpus} CPU cores" + (f", {len(gpus)} GPU" if gpus else ", no GPU")
-
-
-def load_run(workdir: Path):
-    """``(task, cfg, model)`` of a finished run directory."""
-    import deeptasks
-    from deeptasks.config import update_from_dict
-
-    workdir = Path(workdir)
-    values = read_config_file(workdir / "config.json")
-    task = deeptasks.get_task(values["task"])
-    cfg = update_from_dict(task.config(values.get("preset", "default")), values)
-    model_path = workdir / "model.keras"
-    if not model_path.exists():
-        raise UserError(
-            f"no model.keras in {workdir}; the run did not finish, re-run its train command"
-        )
-    model = keras.saving.load_model(str(model_path), safe_mode=True)
-    return task, cfg, model
-
-
-def format_report(metrics: dict[str, Any]) -> str:
-    """A plain-text table of model vs baseline on the test split."""
-    test = metrics["test"]
-    names = list(test["model"])
-    baseline_name = test.get("baseline_name", "baseline")
-    # Other reference methods (e.g. the noisy input, other classical denoisers) follow.
-    others = {k: v for k, v in test.get("baselines", {}).items() if k != baseline_name}
-    rows = [
-        (
-            "metric",
-            metrics.get("model_name", "model"),
-            baseline_name,
-            "delta",
-            *others,
-        )
-    ]
-
-    def cell(value, sign: str = "") -> str:  # a method without this metric shows "-"
-        return "-" if value is None or np.isnan(value) else f"{value:{sign}.4f}"
-
-    for name in names:
-        model_value, base_value = test["model"][name], test["baseline"].get(name, np.nan)
-        rows.append(
-            (
-                name,
-                cell(model_value),
-                cell(base_value),
-                cell(model_value - base_value, "+"),
-                *(cell(other.get(name, np.nan)) for other in others.values()),
-            )
-        )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)

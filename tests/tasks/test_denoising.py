@@ -9,7 +9,7 @@ from deeptasks.common.metrics.image import image_psnr
 from deeptasks.datasets import image_sources
 from deeptasks.errors import UserError
 from deeptasks.tasks.denoising import baselines, data
-from deeptasks.tasks.denoising.task import denoise_image
+from deeptasks.tasks.denoising.inference import denoise_image
 
 TASK = deeptasks.get_task("denoising")
 CBDNET = ["model.name=cbdnet", "data.color=true", "data.noise=realistic"]
@@ -49,7 +49,7 @@ def test_save_load_safe_mode(overrides, tmp_path):
 
 def test_dncnn_paper_shape_and_residual_learning():
     cfg = TASK.config("paper")
-    model = TASK.models["dncnn"].build(cfg)
+    model = TASK.models["dncnn"].build(cfg.model, channels=1)
     convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
     norms = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
     assert len(convs) == 17 and len(norms) == 15 and convs[0].filters == 64
@@ -249,8 +249,8 @@ def test_cli_predict_keeps_size_and_kind(cli_runs, name, tmp_path):
 
 
 def test_fixed_sigma_rescaling_is_identity_at_the_trained_sigma(cli_runs, tmp_path):
-    from deeptasks.common.training import load_run
-    from deeptasks.tasks.denoising.task import _denoise_for_user
+    from deeptasks.runs import load_run
+    from deeptasks.tasks.denoising.predict import _denoise_for_user
 
     _, cfg, model = load_run(cli_runs["dncnn"])
     image = _noisy((20, 24, 1), 5)

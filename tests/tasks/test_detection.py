@@ -12,7 +12,8 @@ from deeptasks.common.losses import YoloGridLoss
 from deeptasks.datasets import scenes
 from deeptasks.errors import UserError
 from deeptasks.tasks.detection import data
-from deeptasks.tasks.detection.models import backbone_variables, detect, yolo_boxes
+from deeptasks.tasks.detection.inference import detect
+from deeptasks.tasks.detection.models import backbone_variables, grid_targets, yolo_boxes
 
 TASK = deeptasks.get_task("detection")
 
@@ -24,7 +25,7 @@ def _cfg(*overrides):
 def test_grid_targets_put_each_box_in_its_centre_cell():
     boxes = tf.constant([[32.0, 0.0, 96.0, 16.0], [-1, -1, -1, -1]])
     labels = tf.constant([2, -1])
-    target = data.grid_targets(boxes, labels, grid=4, classes=3, size=128).numpy()
+    target = grid_targets(boxes, labels, grid=4, classes=3, size=128).numpy()
     assert target.shape == (4, 4, 8) and target[..., 0].sum() == 1
     # centre (64, 8): cell (2, 0), offsets (0, 0.25); sqrt sizes sqrt(64/128), sqrt(16/128)
     np.testing.assert_allclose(
@@ -45,7 +46,7 @@ def _yolo_output(target, boxes_per_cell=2, wrong=False):
 
 def test_yolo_loss_is_small_for_the_right_answer_and_weights_coordinates():
     boxes = tf.constant([[32.0, 0.0, 96.0, 48.0]])
-    target = data.grid_targets(boxes, tf.constant([1]), grid=4, classes=3, size=128).numpy()[None]
+    target = grid_targets(boxes, tf.constant([1]), grid=4, classes=3, size=128).numpy()[None]
     loss = YoloGridLoss(2, coord_weight=5.0, noobj_weight=0.5)
     right = float(loss(target, _yolo_output(target)))
     wrong = float(loss(target, _yolo_output(target, wrong=True)))
@@ -60,8 +61,8 @@ def test_yolo_loss_is_small_for_the_right_answer_and_weights_coordinates():
 def test_yolo_decoding_gives_pixel_boxes():
     cfg = _cfg("model.name=yolo")  # a 4 x 4 grid on 128 px, 6 classes
     boxes = tf.constant([[32.0, 0.0, 96.0, 48.0]])
-    target = data.grid_targets(boxes, tf.constant([1]), cfg.model.grid, 6, 128).numpy()[None]
-    decoded, scores = yolo_boxes(cfg, _yolo_output(target))
+    target = grid_targets(boxes, tf.constant([1]), cfg.model.grid, 6, 128).numpy()[None]
+    decoded, scores = yolo_boxes(cfg.model, cfg.data.image_size, _yolo_output(target))
     best = int(np.argmax(np.asarray(scores).max(-1)[0]))
     np.testing.assert_allclose(np.asarray(decoded)[0, best], [32, 0, 96, 48], atol=0.5)
     assert int(np.argmax(np.asarray(scores)[0, best])) == 1

@@ -8,8 +8,7 @@ import tensorflow as tf
 import deeptasks
 from deeptasks.cli import main
 from deeptasks.common.audio import write_wav
-from deeptasks.tasks.speech_recognition import data
-from deeptasks.tasks.speech_recognition import task as task_module
+from deeptasks.tasks.speech_recognition import data, decoding, inference
 from deeptasks.tasks.speech_recognition.layers import LogMelSpectrogram, SpecAugment
 from deeptasks.tasks.speech_recognition.models import CLASSES, output_frames
 
@@ -87,8 +86,8 @@ def test_xla_inference_matches_predict_and_pads_to_few_shapes():
     model = TASK.build_model(_cfg())
     rng = np.random.default_rng(2)
     audio = [rng.normal(0, 0.1, n).astype(np.float32) for n in (7000, 9100, 16000)]
-    plain = task_module.logits(model, audio, batch=2)
-    compiled = task_module.logits(model, audio, batch=2, xla=True)
+    plain = inference.logits(model, audio, batch=2)
+    compiled = inference.logits(model, audio, batch=2, xla=True)
     for a, b, samples in zip(plain, compiled, audio):
         assert a.shape == b.shape == (output_frames(len(samples)), CLASSES)
     # the first batch is padded to 16,000 samples (a multiple of 0.5 s), not to its
@@ -97,7 +96,7 @@ def test_xla_inference_matches_predict_and_pads_to_few_shapes():
     one = np.zeros((1, 8000), np.float32)
     one[0, :7000] = audio[0]
     np.testing.assert_allclose(
-        task_module.infer(model, one, xla=True), model.predict_on_batch(one), atol=1e-4
+        inference.infer(model, one, xla=True), model.predict_on_batch(one), atol=1e-4
     )
 
 
@@ -184,17 +183,17 @@ def test_bad_config_is_one_line(override, message, error_line):
 
 def test_language_model_is_built_from_the_training_transcripts():
     cfg = _cfg()
-    fused = task_module.language_model(cfg)  # characters, with words on top
+    fused = decoding.language_model(cfg)  # characters, with words on top
     train = data.transcripts(cfg, "train")
     assert fused.words.vocabulary == set(" ".join(train).split())
     assert fused.words.order == cfg.model.word_lm_order == 3
     cfg.model.word_lm_order = 0
-    lm = task_module.language_model(cfg)
+    lm = decoding.language_model(cfg)
     assert len(train) == 48 and lm.order == cfg.model.lm_order
     # a training sentence is far likelier under the model than the same letters reversed
     assert lm.sentence_log_prob(train[0]) > lm.sentence_log_prob(train[0][::-1]) + 5
     cfg.model.lm_order = 0
-    assert task_module.language_model(cfg) is None
+    assert decoding.language_model(cfg) is None
 
 
 def test_language_model_text_from_the_sources_holds_no_val_or_test_sentence():
@@ -213,6 +212,6 @@ def test_predict_without_its_training_transcripts_warns_and_still_transcribes(
     cfg = _cfg("data.source=folder", f"data.folder={tmp_path / 'moved'}")
     clip = tmp_path / "clip.wav"
     write_wav(clip, 0.3 * np.sin(np.arange(8000) / 5.0))
-    texts = task_module.transcribe(model, cfg, [clip])
+    texts = inference.transcribe(model, cfg, [clip])
     assert len(texts) == 1 and isinstance(texts[0], str)
     assert "without its language model" in capsys.readouterr().err

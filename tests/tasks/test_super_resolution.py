@@ -9,7 +9,7 @@ from deeptasks.common.metrics.image import psnr_y
 from deeptasks.datasets import image_pipeline as ip
 from deeptasks.datasets import image_sources as sources
 from deeptasks.tasks.super_resolution import data
-from deeptasks.tasks.super_resolution.task import super_resolve
+from deeptasks.tasks.super_resolution.inference import super_resolve
 
 TASK = deeptasks.get_task("super_resolution")
 TINY = {
@@ -47,10 +47,10 @@ def test_model_save_load_safe_mode(model, tmp_path):
 
 def test_paper_sizes():
     cfg = TASK.config("smoke", ["model.filters=0", "model.depth=0"])
-    edsr = TASK.models["edsr"].build(cfg)
+    edsr = TASK.models["edsr"].build(cfg.model, scale=3)
     assert sum("block" in layer.name for layer in edsr.layers) == 16
     cfg.model.name = "vdsr"
-    vdsr = TASK.models["vdsr"].build(cfg)
+    vdsr = TASK.models["vdsr"].build(cfg.model, scale=3)
     assert sum(isinstance(layer, keras.layers.Conv2D) for layer in vdsr.layers) == 20
 
 

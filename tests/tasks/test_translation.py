@@ -11,7 +11,7 @@ from deeptasks.cli import main
 from deeptasks.common import tokenizers
 from deeptasks.common.tokenizers import BOS_ID, EOS_ID
 from deeptasks.errors import UserError
-from deeptasks.tasks.translation import data, task
+from deeptasks.tasks.translation import data, inference
 from deeptasks.tasks.translation.layers import BahdanauAttention
 
 TASK = deeptasks.get_task("translation")
@@ -123,8 +123,8 @@ def test_models_save_load_safe_mode_and_translate_the_same(variant, tmp_path):
     model.save(tmp_path / "m.keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
     sentences = ["It is a small tool.", "", "This package contains the documentation."]
-    first = task.translate(model, cfg, sentences)
-    assert task.translate(loaded, cfg, sentences) == first
+    first = inference.translate(model, cfg, sentences)
+    assert inference.translate(loaded, cfg, sentences) == first
     assert first[1] == "" and len(first) == 3
     assert loaded.tokenizer.vocabulary_size() == cfg.model.vocabulary_size
 

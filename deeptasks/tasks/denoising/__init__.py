@@ -1,3 +1,1 @@
-from deeptasks.tasks.denoising.task import TASK
-
-__all__ = ["TASK"]
+"""Image denoising: the task is assembled in ``task.py``."""

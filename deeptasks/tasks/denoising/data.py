@@ -13,20 +13,18 @@ sigma})`` for CBDNet, where ``sigma`` is the true per-pixel noise level on the [
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
-from deeptasks.common.distribute import (
-    evaluation_batches,
-    input_pipeline,
-    training_batches,
-)
 from deeptasks.datasets import image_pipeline as ip
+from deeptasks.datasets import image_sources as sources
 from deeptasks.datasets import noise
+from deeptasks.datasets.batching import evaluation_batches, input_pipeline, training_batches
 from deeptasks.datasets.image_sources import cached_training_images, split_images
 from deeptasks.errors import UserError
-from deeptasks.tasks.denoising.models import MODELS
+from deeptasks.tasks.base import model_spec
 
 AUTOTUNE = tf.data.AUTOTUNE
 SIGMA_CAP = 255.0
@@ -47,13 +45,19 @@ def check(cfg) -> None:
         raise UserError(f"data.patch_size={data.patch_size} is too small; use 8 or more")
 
 
+def facts(cfg) -> dict:
+    """What the models are built from besides their own config: the image channels."""
+    return {"channels": 3 if cfg.data.color else 1}
+
+
 def is_blind(cfg) -> bool:
     """Whether the model must work without being told the noise level."""
-    return cfg.model.name == "cbdnet" or cfg.data.blind or cfg.data.noise == "realistic"
+    blind_model = model_spec(cfg).extra.get("estimates_noise", False)
+    return blind_model or cfg.data.blind or cfg.data.noise == "realistic"
 
 
 def wants_noise_map(cfg) -> bool:
-    return MODELS[cfg.model.name].extra["outputs"] == "dict"
+    return model_spec(cfg).extra["outputs"] == "dict"
 
 
 def to_model_colour(image: tf.Tensor, color: bool) -> tf.Tensor:
@@ -161,3 +165,26 @@ def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | N
         pairs = pairs.shard(pipelines, pipeline_id) if pipelines > 1 else pairs
         return pairs.batch(1).prefetch(AUTOTUNE)
     raise UserError(f"unknown split '{split}'; valid: train, val, test")
+
+
+def describe_noise(cfg) -> str:
+    colour = "colour" if cfg.data.color else "grey"
+    if cfg.data.noise == "realistic":
+        return f"{colour}, realistic camera noise (Poisson-Gaussian, Bayer, gamma, JPEG)"
+    return f"{colour}, AWGN sigma={cfg.data.sigma:g}"
+
+
+def describe_data(cfg) -> dict[str, Any]:
+    check(cfg)
+    training = (
+        f"sigma uniform in {list(cfg.data.sigma_range)}"
+        if cfg.data.blind and cfg.data.noise == "gaussian"
+        else "as tested"
+    )
+    return {
+        **sources.split_sizes(cfg),
+        "noise": describe_noise(cfg),
+        "training_noise": training,
+        "test_crop": cfg.data.test_crop,
+        "test_seed": cfg.data.test_seed,
+    }

@@ -1,3 +1,1 @@
-from deeptasks.tasks.detection.task import TASK
-
-__all__ = ["TASK"]
+"""Object detection: the task is assembled in ``task.py``."""

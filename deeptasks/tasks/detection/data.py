@@ -5,9 +5,8 @@ with corner boxes ``(y0, x0, y1, x1)`` in pixels; they are then letterboxed to t
 square input (aspect kept, padded at the bottom and right), normalised, and paired with
 the model's target:
 
-* RetinaNet: ``{"boxes": [max_boxes, 4], "labels": [max_boxes]}`` padded with -1 (what
-  keras-hub's ``RetinaNetObjectDetector`` takes);
-* YOLO: the ``[S, S, 5 + C]`` grid target (see :func:`grid_targets`).
+each model's own target (its ``ModelSpec.encode_targets``: RetinaNet's padded boxes and
+labels, YOLO's ``[S, S, 5 + C]`` grid).
 
 Training scenes are drawn fresh for every step; validation and test scenes are fixed by
 ``data.scene_seed``.
@@ -18,15 +17,17 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
-from deeptasks.common.distribute import evaluation_batches, input_pipeline, training_batches
 from deeptasks.datasets import photos, scene_pipeline
+from deeptasks.datasets.batching import evaluation_batches, input_pipeline, training_batches
 from deeptasks.datasets.image_pipeline import IMAGENET_MEAN, IMAGENET_STD, imagenet_normalise
 from deeptasks.datasets.scene_pipeline import SCENE_SOURCES
 from deeptasks.errors import UserError
+from deeptasks.tasks.base import model_spec
 
 AUTOTUNE = tf.data.AUTOTUNE
 TFDS_NAMES = {"voc": "voc/2007", "coco2017": "coco/2017"}
@@ -200,31 +201,19 @@ def letterbox(image, boxes, labels, size: int, max_boxes: int):
     return normalise(padded), boxes, labels
 
 
-def grid_targets(boxes, labels, grid: int, classes: int, size: int):
-    """YOLO's target ``[S, S, 5 + C]``: at the cell holding a box's centre, objectness 1,
-    the centre's offset in the cell (y, x in [0, 1]), the square roots of the box's height
-    and width as fractions of the image, and the one-hot class. A cell keeps one box
-    (the last), as in YOLO v1."""
-    valid = labels >= 0
-    boxes, labels = tf.boolean_mask(boxes, valid), tf.boolean_mask(labels, valid)
-    centre = (boxes[:, :2] + boxes[:, 2:]) / 2.0 / size * grid
-    cell = tf.clip_by_value(tf.cast(tf.floor(centre), tf.int32), 0, grid - 1)
-    offset = centre - tf.cast(cell, tf.float32)
-    extent = tf.sqrt(tf.maximum(boxes[:, 2:] - boxes[:, :2], 0.0) / size)
-    values = tf.concat(
-        [tf.ones_like(offset[:, :1]), offset, extent, tf.one_hot(labels, classes)], axis=-1
-    )
-    return tf.tensor_scatter_nd_update(tf.zeros([grid, grid, 5 + classes]), cell, values)
+def facts(cfg) -> dict:
+    """What the models are built from besides their own config: the number of classes
+    and the square input side."""
+    return {"num_classes": len(class_names(cfg)), "image_size": cfg.data.image_size}
 
 
-def model_targets(cfg, classes: int):
-    """``(image, boxes, labels) -> (image, target)`` for the configured model."""
-    size, grid = cfg.data.image_size, cfg.model.grid
+def model_targets(cfg):
+    """``(image, boxes, labels) -> (image, target)`` with the configured model's own
+    target encoding (:attr:`ModelSpec.encode_targets`)."""
+    encode = model_spec(cfg).encode_targets(cfg.model, **facts(cfg))
 
     def pair(image, boxes, labels):
-        if cfg.model.name == "yolo":
-            return image, grid_targets(boxes, labels, grid, classes, size)
-        return image, {"boxes": boxes, "labels": tf.cast(labels, tf.float32)}
+        return image, encode(boxes, labels)
 
     return pair
 
@@ -244,7 +233,7 @@ def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | N
     if split not in ("train", "val", "test"):
         raise UserError(f"unknown split '{split}'; valid: train, val, test")
     batch, pipelines, pipeline_id = input_pipeline(cfg.train.batch_size, input_context)
-    to_target = model_targets(cfg, len(class_names(cfg)))
+    to_target = model_targets(cfg)
     if split == "train":
         raw = letterboxed(cfg, split, endless=True, pipelines=pipelines, pipeline_id=pipeline_id)
         pairs = raw.map(to_target, num_parallel_calls=AUTOTUNE)
@@ -261,3 +250,15 @@ def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | N
 def test_examples(cfg) -> tf.data.Dataset:
     """Letterboxed test examples ``(normalised image, boxes, labels)``, in order."""
     return letterboxed(cfg, "test")
+
+
+def describe_data(cfg) -> dict[str, Any]:
+    check(cfg)
+    info: dict[str, Any] = {"source": cfg.data.source, "classes": class_names(cfg)}
+    if cfg.data.source in SCENE_SOURCES:
+        d = cfg.data
+        info.update(scene_pipeline.describe(d.source, d.scene_seed, d.val_images, d.test_images))
+    else:
+        info["corpus"] = cfg.data.source
+    info["image_size"] = cfg.data.image_size
+    return info

@@ -1,40 +1,37 @@
 """Detection models: a YOLO-style grid detector and keras-hub's RetinaNet.
 
-Both take normalised ``[N, S, S, 3]`` images (``data.normalise``). :func:`detect` turns
-either model's output into per-image ``(boxes, scores, labels)`` with boxes
-``(y0, x0, y1, x1)`` in input pixels, after keras-hub's non-max suppression.
+Both take normalised ``[N, S, S, 3]`` images (``data.normalise``) and are built from
+their config and the task's facts (``num_classes``, ``image_size``). Each owns what is
+its alone, in its :class:`ModelSpec`: its loss, its target encoding (from padded corner
+boxes and labels), its decoding (``images -> {"boxes", "confidence", "labels",
+"num_detections"}`` after non-max suppression) and, for RetinaNet, the backbone a
+fine-tune trains later.
 """
 
 from __future__ import annotations
 
-import weakref
-
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import layers, ops
 
-from deeptasks.common import backbones
+from deeptasks.common import backbones, finetune
 from deeptasks.common.backbones import ENCODERS  # noqa: F401 (tests and users name them here)
+from deeptasks.common.losses import YoloGridLoss
 from deeptasks.errors import UserError
-from deeptasks.tasks.base import ModelSpec
-
-
-def num_classes(cfg) -> int:
-    from deeptasks.tasks.detection.data import class_names
-
-    return len(class_names(cfg))
-
+from deeptasks.tasks.base import ModelSpec, model_spec
+from deeptasks.tasks.detection.config import ModelConfig
 
 # --- YOLO -----------------------------------------------------------------------------
 
 
-def build_yolo(cfg) -> keras.Model:
+def build_yolo(model: ModelConfig, num_classes: int, image_size: int) -> keras.Model:
     """Conv-BN-LeakyReLU stages, each halving the image, down to the S x S grid; a 1x1
     conv then predicts B boxes (confidence, y, x, sqrt h, sqrt w) and C class logits per
     cell: an ``S x S x (B*5 + C)`` output (float32).
 
     Reference: Redmon et al., "You Only Look Once", CVPR 2016."""
-    size, grid, width = cfg.data.image_size, cfg.model.grid, cfg.model.width
+    size, grid, width = image_size, model.grid, model.width
     stages = int(np.log2(size // grid))
     if 2**stages * grid != size:
         raise UserError(f"model.grid={grid} must divide data.image_size={size} by a power of two")
@@ -50,15 +47,15 @@ def build_yolo(cfg) -> keras.Model:
             x = layers.LeakyReLU(0.1, name=f"act{stage}_{repeat}")(x)
         x = layers.MaxPooling2D(2, name=f"pool{stage}")(x)
     x = layers.Conv2D(width * 16, 3, padding="same", activation="leaky_relu", name="head")(x)
-    outputs = cfg.model.boxes_per_cell * 5 + num_classes(cfg)
+    outputs = model.boxes_per_cell * 5 + num_classes
     grid_out = layers.Conv2D(outputs, 1, name="grid", dtype="float32")(x)
     return keras.Model(images, grid_out, name="yolo")
 
 
-def yolo_boxes(cfg, output):
+def yolo_boxes(model: ModelConfig, image_size: int, output):
     """Raw YOLO output -> ``(boxes [N, S*S*B, 4] in pixels, class scores [N, S*S*B, C])``
     with score = confidence x class probability, as YOLO ranks its detections."""
-    boxes_per_cell, size = cfg.model.boxes_per_cell, cfg.data.image_size
+    boxes_per_cell, size = model.boxes_per_cell, image_size
     output = ops.convert_to_tensor(output)
     batch, grid = ops.shape(output)[0], ops.shape(output)[1]
     pred = ops.sigmoid(
@@ -77,18 +74,54 @@ def yolo_boxes(cfg, output):
     return ops.reshape(corners, (batch, -1, 4)), ops.reshape(scores, (batch, -1, classes))
 
 
+def grid_targets(boxes, labels, grid: int, classes: int, size: int):
+    """YOLO's target ``[S, S, 5 + C]``: at the cell holding a box's centre, objectness 1,
+    the centre's offset in the cell (y, x in [0, 1]), the square roots of the box's height
+    and width as fractions of the image, and the one-hot class. A cell keeps one box
+    (the last), as in YOLO v1."""
+    valid = labels >= 0
+    boxes, labels = tf.boolean_mask(boxes, valid), tf.boolean_mask(labels, valid)
+    centre = (boxes[:, :2] + boxes[:, 2:]) / 2.0 / size * grid
+    cell = tf.clip_by_value(tf.cast(tf.floor(centre), tf.int32), 0, grid - 1)
+    offset = centre - tf.cast(cell, tf.float32)
+    extent = tf.sqrt(tf.maximum(boxes[:, 2:] - boxes[:, :2], 0.0) / size)
+    values = tf.concat(
+        [tf.ones_like(offset[:, :1]), offset, extent, tf.one_hot(labels, classes)], axis=-1
+    )
+    return tf.tensor_scatter_nd_update(tf.zeros([grid, grid, 5 + classes]), cell, values)
+
+
+def yolo_targets(model: ModelConfig, num_classes: int, image_size: int):
+    """``(boxes, labels) -> [S, S, 5 + C]`` grid targets (:func:`grid_targets`)."""
+    return lambda boxes, labels: grid_targets(boxes, labels, model.grid, num_classes, image_size)
+
+
+def yolo_loss(cfg) -> dict:
+    """YOLO v1's sum-squared loss, coordinates weighted by lambda_coord, empty cells by
+    lambda_noobj."""
+    m = cfg.model
+    return {"loss": YoloGridLoss(m.boxes_per_cell, m.coord_weight, m.noobj_weight)}
+
+
+def yolo_decoder(model: keras.Model, model_cfg: ModelConfig, image_size: int):
+    """``images -> detections`` of a YOLO grid: confidence x class probability scores,
+    then keras-hub's non-max suppression."""
+    import keras_hub
+
+    nms = keras_hub.layers.NonMaxSuppression(
+        bounding_box_format="yxyx",
+        from_logits=False,
+        iou_threshold=model_cfg.nms_iou,
+        confidence_threshold=model_cfg.score_threshold,
+        max_detections=model_cfg.max_detections,
+    )
+    return lambda images: nms(*yolo_boxes(model_cfg, image_size, model(images, training=False)))
+
+
 # --- RetinaNet ------------------------------------------------------------------------
 
 
-def image_encoder(cfg):
-    """The backbone's image encoder: from ``model.backbone_preset`` (a keras-hub preset
-    name or local folder, with its weights) or the named config, freshly initialised."""
-    return backbones.image_encoder(
-        cfg.model.backbone, cfg.model.backbone_preset, cfg.data.image_size
-    )
-
-
-def build_retinanet(cfg) -> keras.Model:
+def build_retinanet(model: ModelConfig, num_classes: int, image_size: int) -> keras.Model:
     """keras-hub's RetinaNet: image encoder, FPN (P``min_level``..P``max_level``),
     anchor generator, box matcher (every object gets at least its best anchor), focal
     loss and non-max suppression.
@@ -97,9 +130,8 @@ def build_retinanet(cfg) -> keras.Model:
     import keras_hub
     from keras_hub.src.models.retinanet.retinanet_label_encoder import RetinaNetLabelEncoder
 
-    model = cfg.model
-    size = cfg.data.image_size
-    encoder = image_encoder(cfg)
+    size = image_size
+    encoder = backbones.image_encoder(model.backbone, model.backbone_preset, size)
     backbone = keras_hub.models.RetinaNetBackbone(
         image_encoder=encoder,
         min_level=model.min_level,
@@ -117,7 +149,7 @@ def build_retinanet(cfg) -> keras.Model:
     )
     detector = keras_hub.models.RetinaNetObjectDetector(
         backbone=backbone,
-        num_classes=num_classes(cfg),
+        num_classes=num_classes,
         bounding_box_format="yxyx",
         anchor_generator=anchors,
         # The encoder's format must be the one decode_predictions assumes (center_xywh);
@@ -166,60 +198,52 @@ def backbone_variables(model: keras.Model) -> list:
     return list(model.backbone.image_encoder.trainable_variables)
 
 
-# --- both -----------------------------------------------------------------------------
+def retinanet_targets(model: ModelConfig, num_classes: int, image_size: int):
+    """What keras-hub's ``RetinaNetObjectDetector`` takes: boxes and labels padded with -1
+    (its own label encoder matches them to anchors inside ``compute_loss``)."""
+    return lambda boxes, labels: {"boxes": boxes, "labels": tf.cast(labels, tf.float32)}
 
 
-_DECODERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+def retinanet_loss(cfg) -> dict:
+    """Nothing to pass: keras-hub's RetinaNet computes smooth-L1 box and focal
+    classification losses itself (``compute_loss``)."""
+    return {}
 
 
-def _decoder(model: keras.Model, cfg):
-    """``images -> {"boxes", "confidence", "labels", "num_detections"}`` as one
-    ``tf.function`` per model, traced per batch size: keras-hub's non-max suppression
-    needs a static batch size, which ``model.predict`` does not always give it."""
-    import keras_hub
-    import tensorflow as tf
-
-    if model in _DECODERS:
-        return _DECODERS[model]
-    if cfg.model.name == "yolo":
-        nms = keras_hub.layers.NonMaxSuppression(
-            bounding_box_format="yxyx",
-            from_logits=False,
-            iou_threshold=cfg.model.nms_iou,
-            confidence_threshold=cfg.model.score_threshold,
-            max_detections=cfg.model.max_detections,
-        )
-
-        def run(images):
-            return nms(*yolo_boxes(cfg, model(images, training=False)))
-    else:
-
-        def run(images):  # keras-hub RetinaNet: anchors + deltas -> boxes, then its NMS
-            return model.decode_predictions(model(images, training=False), images)
-
-    _DECODERS[model] = tf.function(run)
-    return _DECODERS[model]
+def retinanet_decoder(model: keras.Model, model_cfg: ModelConfig, image_size: int):
+    """``images -> detections``: anchors + deltas -> boxes, then the model's own NMS."""
+    return lambda images: model.decode_predictions(model(images, training=False), images)
 
 
-def detect(model: keras.Model, cfg, images: np.ndarray) -> list[tuple[np.ndarray, ...]]:
-    """Per image ``(boxes [M, 4], scores [M], labels [M])`` of normalised ``images``."""
-    result = _decoder(model, cfg)(np.asarray(images, np.float32))
-    count = np.asarray(result["num_detections"])
-    boxes = np.clip(np.asarray(result["boxes"], np.float32), 0, cfg.data.image_size)
-    scores, labels = np.asarray(result["confidence"]), np.asarray(result["labels"])
-    return [
-        (
-            boxes[i][: count[i]],
-            scores[i][: count[i]].astype(np.float32),
-            labels[i][: count[i]].astype(np.int32),
-        )
-        for i in range(len(count))
-    ]
+def compile_model(model: keras.Model, cfg) -> None:
+    """The model's own loss, with Adam that can hold a pretrained backbone back
+    (:mod:`deeptasks.common.finetune`)."""
+    spec = model_spec(cfg)
+    optimizer = finetune.group_optimizer(model, cfg, spec.backbone_variables)
+    model.compile(optimizer=optimizer, jit_compile=cfg.runtime.jit_compile, **spec.loss(cfg))
+
+
+def callbacks(cfg) -> list:
+    """A fine-tune from a pretrained backbone: head first, then the backbone slower."""
+    return finetune.schedule_callbacks(cfg, model_spec(cfg).backbone_variables)
 
 
 MODELS = {
     "retinanet": ModelSpec(
-        "retinanet", build_retinanet, "keras-hub RetinaNet: ResNet encoder + FPN, focal loss"
+        "retinanet",
+        build_retinanet,
+        "keras-hub RetinaNet: ResNet encoder + FPN, focal loss",
+        loss=retinanet_loss,
+        encode_targets=retinanet_targets,
+        decode=retinanet_decoder,
+        backbone_variables=backbone_variables,
     ),
-    "yolo": ModelSpec("yolo", build_yolo, "YOLO v1-style S x S grid detector (the reference)"),
+    "yolo": ModelSpec(
+        "yolo",
+        build_yolo,
+        "YOLO v1-style S x S grid detector (the reference)",
+        loss=yolo_loss,
+        encode_targets=yolo_targets,
+        decode=yolo_decoder,
+    ),
 }

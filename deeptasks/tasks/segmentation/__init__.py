@@ -1,5 +1,1 @@
-"""Semantic segmentation: per-pixel classes with mIoU against trivial and colour baselines."""
-
-from deeptasks.tasks.segmentation.task import TASK
-
-__all__ = ["TASK"]
+"""Semantic segmentation: the task is assembled in ``task.py``."""

@@ -6,6 +6,10 @@ from dataclasses import dataclass
 
 from deeptasks.config import RuntimeConfig, TaskConfig, TrainConfig, choice
 
+# The mask value of pixels that count nowhere (unlabelled, object borders): the data
+# writes it, the loss and the metrics skip it.
+IGNORE_LABEL = 255
+
 
 @dataclass
 class DataConfig:

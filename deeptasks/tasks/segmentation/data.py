@@ -19,19 +19,21 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
-from deeptasks.common.distribute import evaluation_batches, input_pipeline, training_batches
 from deeptasks.common.io import IMAGE_SUFFIXES
 from deeptasks.datasets import photos, scene_pipeline
+from deeptasks.datasets.batching import evaluation_batches, input_pipeline, training_batches
 from deeptasks.datasets.image_pipeline import element_seeds, imagenet_normalise
 from deeptasks.datasets.scene_pipeline import SCENE_SOURCES
 from deeptasks.errors import UserError
+from deeptasks.tasks.segmentation.config import IGNORE_LABEL
 
 AUTOTUNE = tf.data.AUTOTUNE
-IGNORE = 255
+IGNORE = IGNORE_LABEL
 PET_NAME = "oxford_iiit_pet"
 # tfds' trimap: 1 pet, 2 background, 3 border (unsure) -> ours
 PET_CLASSES = ["background", "pet"]
@@ -281,3 +283,25 @@ def test_examples(cfg) -> tf.data.Dataset:
         lambda image, mask: (normalise(resize_pair(image, mask, size)[0]), image, mask),
         num_parallel_calls=AUTOTUNE,
     )
+
+
+def facts(cfg) -> dict:
+    """What the models are built from besides their own config: the number of classes
+    (background included) and the square input side."""
+    return {"num_classes": len(class_names(cfg)), "image_size": cfg.data.image_size}
+
+
+def describe_data(cfg) -> dict[str, Any]:
+    check(cfg)
+    info: dict[str, Any] = {"source": cfg.data.source, "classes": class_names(cfg)}
+    if cfg.data.source in SCENE_SOURCES:
+        d = cfg.data
+        info.update(scene_pipeline.describe(d.source, d.scene_seed, d.val_images, d.test_images))
+    else:
+        info["corpus"] = cfg.data.source
+        info["splits"] = {
+            split: sum(1 for _ in examples(cfg, split)) for split in ("train", "val", "test")
+        }
+    info["image_size"] = cfg.data.image_size
+    info["ignore_label"] = IGNORE
+    return info

@@ -12,6 +12,7 @@ Labels are the normalised transcript's character ids (``1..len(ALPHABET)``), pad
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
@@ -157,7 +158,7 @@ def _padded(dataset: tf.data.Dataset, batch: int) -> tf.data.Dataset:
 
 def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | None = None):
     """``tf.data.Dataset`` of ``(audio, labels)`` batches for one split."""
-    from deeptasks.common.distribute import input_pipeline
+    from deeptasks.datasets.batching import input_pipeline
 
     check(cfg)
     if split not in speech.SPLITS:
@@ -202,3 +203,15 @@ def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | N
         padded_shapes=([None], [None]),
         drop_remainder=True,
     ).prefetch(AUTOTUNE)
+
+
+def describe_data(cfg) -> dict[str, Any]:
+    check(cfg)
+    if cfg.data.source == "speech":
+        info = speech.summary(corpus_dir(cfg))
+        info["splits"] = {k: v["utterances"] for k, v in info["splits"].items()} | {
+            "detail": info["splits"]
+        }
+        return info
+    splits = {s: len(examples(cfg, s)[0]) for s in speech.SPLITS}
+    return {"corpus": cfg.data.source, "splits": splits}

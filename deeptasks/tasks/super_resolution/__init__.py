@@ -1,3 +1,1 @@
-from deeptasks.tasks.super_resolution.task import TASK
-
-__all__ = ["TASK"]
+"""Single-image super-resolution: the task is assembled in ``task.py``."""

@@ -9,23 +9,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import tensorflow as tf
 
-from deeptasks.common.distribute import (
-    evaluation_batches,
-    input_pipeline,
-    training_batches,
-)
 from deeptasks.datasets import image_pipeline as ip
+from deeptasks.datasets import image_sources as sources
+from deeptasks.datasets.batching import evaluation_batches, input_pipeline, training_batches
 from deeptasks.datasets.image_sources import cached_training_images, split_images
 from deeptasks.errors import UserError
-from deeptasks.tasks.super_resolution.models import MODELS
+from deeptasks.tasks.base import model_spec
 
 AUTOTUNE = tf.data.AUTOTUNE
 
 
+def facts(cfg) -> dict:
+    """What the models are built from besides their own config: the upscaling factor."""
+    return {"scale": cfg.data.scale}
+
+
 def train_scales(cfg) -> tuple[int, ...]:
-    spec = MODELS[cfg.model.name]
+    spec = model_spec(cfg)
     scales = tuple(cfg.data.train_scales) or spec.extra.get("train_scales") or (cfg.data.scale,)
     if len(scales) > 1 and spec.extra["input"] != "upsampled":
         raise UserError(
@@ -42,7 +46,7 @@ def train_scales(cfg) -> tuple[int, ...]:
 
 
 def upsampled_input(cfg) -> bool:
-    return MODELS[cfg.model.name].extra["input"] == "upsampled"
+    return model_spec(cfg).extra["input"] == "upsampled"
 
 
 def degrade(hr: tf.Tensor, scale, upsampled: bool) -> tf.Tensor:
@@ -92,3 +96,12 @@ def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | N
         pairs = whole.map(lambda hr: (degrade(hr, scale, upsampled), hr))
         return pairs.batch(1).prefetch(AUTOTUNE)
     raise UserError(f"unknown split '{split}'; valid: train, val, test")
+
+
+def describe_data(cfg) -> dict[str, Any]:
+    return {
+        **sources.split_sizes(cfg),
+        "degradation": "antialiased bicubic downscaling (tf.image.resize, bicubic, antialias=True)",
+        "scale": cfg.data.scale,
+        "train_scales": list(train_scales(cfg)),
+    }

@@ -1,6 +1,7 @@
 """Super-resolution models, built from shared blocks.
 
-Two input conventions (``ModelSpec.extra["input"]``):
+Each builder takes the model's config and the task's one fact, ``scale``. Two input
+conventions (``ModelSpec.extra["input"]``, read by the data pipeline and inference):
 
 * ``"upsampled"``: the model takes the bicubic-upscaled image and refines it on the HR
   grid (SRCNN, VDSR); one model can serve several scales.
@@ -17,18 +18,23 @@ import keras
 
 from deeptasks.common.blocks.residual import ResidualBlock
 from deeptasks.common.blocks.upsampler import subpixel_upsampler
-from deeptasks.config import TaskConfig
+from deeptasks.common.metrics.image import psnr
+from deeptasks.common.training import make_optimizer
+from deeptasks.errors import UserError
 from deeptasks.tasks.base import ModelSpec
+from deeptasks.tasks.super_resolution.config import ModelConfig
+
+LOSSES = {"default": "mean_absolute_error", "l1": "mean_absolute_error", "l2": "mean_squared_error"}
 
 
 def _input() -> keras.KerasTensor:
     return keras.Input(shape=(None, None, 3), name="image")
 
 
-def srcnn(cfg: TaskConfig) -> keras.Model:
+def srcnn(model: ModelConfig, scale: int) -> keras.Model:
     """SRCNN 9-1-5 (Dong et al., ECCV 2014 / TPAMI 2016): patch extraction, non-linear
     mapping and reconstruction on the bicubic-upsampled image."""
-    n1 = cfg.model.filters or 64
+    n1 = model.filters or 64
     inputs = _input()
     x = keras.layers.Conv2D(n1, 9, padding="same", activation="relu", name="extract")(inputs)
     x = keras.layers.Conv2D(n1 // 2, 1, padding="same", activation="relu", name="map")(x)
@@ -36,10 +42,10 @@ def srcnn(cfg: TaskConfig) -> keras.Model:
     return keras.Model(inputs, outputs, name="srcnn")
 
 
-def vdsr(cfg: TaskConfig) -> keras.Model:
+def vdsr(model: ModelConfig, scale: int) -> keras.Model:
     """VDSR (Kim et al., CVPR 2016): 20 3x3 conv layers learning the residual between the
     bicubic upscale and the original; trained on several scales at once."""
-    filters, depth = cfg.model.filters or 64, cfg.model.depth or 20
+    filters, depth = model.filters or 64, model.depth or 20
     inputs = _input()
     x = inputs
     for index in range(depth - 1):
@@ -56,10 +62,10 @@ def vdsr(cfg: TaskConfig) -> keras.Model:
     return keras.Model(inputs, outputs, name="vdsr")
 
 
-def espcn(cfg: TaskConfig) -> keras.Model:
+def espcn(model: ModelConfig, scale: int) -> keras.Model:
     """ESPCN (Shi et al., CVPR 2016): three convolutions in LR space (tanh), then a
     sub-pixel convolution to the HR grid."""
-    scale, filters = cfg.data.scale, cfg.model.filters or 64
+    filters = model.filters or 64
     inputs = _input()
     x = keras.layers.Conv2D(filters, 5, padding="same", activation="tanh", name="conv1")(inputs)
     x = keras.layers.Conv2D(filters // 2, 3, padding="same", activation="tanh", name="conv2")(x)
@@ -68,17 +74,16 @@ def espcn(cfg: TaskConfig) -> keras.Model:
     return keras.Model(inputs, outputs, name="espcn")
 
 
-def edsr(cfg: TaskConfig) -> keras.Model:
+def edsr(model: ModelConfig, scale: int) -> keras.Model:
     """EDSR-baseline (Lim et al., CVPRW 2017): head conv, 16 residual blocks of 64
     channels without batch norm, a global skip, and a pixel-shuffle upsampler."""
-    scale = cfg.data.scale
-    filters, depth = cfg.model.filters or 64, cfg.model.depth or 16
+    filters, depth = model.filters or 64, model.depth or 16
     inputs = _input()
     centred = keras.layers.Rescaling(1.0, offset=-0.5, name="centre")(inputs)
     head = keras.layers.Conv2D(filters, 3, padding="same", name="head")(centred)
     x = head
     for index in range(depth):
-        x = ResidualBlock(filters, res_scale=cfg.model.res_scale, name=f"block{index}")(x)
+        x = ResidualBlock(filters, res_scale=model.res_scale, name=f"block{index}")(x)
     x = keras.layers.Conv2D(filters, 3, padding="same", name="body_end")(x)
     x = keras.layers.Add(name="global_skip")([head, x])
     x = subpixel_upsampler(x, filters, scale, name="upsample")
@@ -87,17 +92,33 @@ def edsr(cfg: TaskConfig) -> keras.Model:
     return keras.Model(inputs, outputs, name="edsr")
 
 
+def compile_model(model: keras.Model, cfg) -> None:
+    """L1 (EDSR's choice; ``train.loss=l2`` for SRCNN's) and RGB PSNR as the metric."""
+    if cfg.train.loss not in LOSSES:
+        raise UserError(f"train.loss must be one of {', '.join(LOSSES)}; got '{cfg.train.loss}'")
+    model.compile(
+        optimizer=make_optimizer(cfg.train),
+        loss=LOSSES[cfg.train.loss],
+        metrics=[psnr],
+        jit_compile=cfg.runtime.jit_compile,
+    )
+
+
 MODELS = {
     spec.name: spec
     for spec in (
-        ModelSpec("srcnn", srcnn, "SRCNN 9-1-5 on the bicubic upscale", {"input": "upsampled"}),
+        ModelSpec(
+            "srcnn", srcnn, "SRCNN 9-1-5 on the bicubic upscale", extra={"input": "upsampled"}
+        ),
         ModelSpec(
             "vdsr",
             vdsr,
             "VDSR: 20 layers, global residual, multi-scale",
-            {"input": "upsampled", "train_scales": (2, 3, 4)},
+            extra={"input": "upsampled", "train_scales": (2, 3, 4)},
         ),
-        ModelSpec("espcn", espcn, "ESPCN: sub-pixel convolution", {"input": "lr"}),
-        ModelSpec("edsr", edsr, "EDSR-baseline: residual blocks, pixel shuffle", {"input": "lr"}),
+        ModelSpec("espcn", espcn, "ESPCN: sub-pixel convolution", extra={"input": "lr"}),
+        ModelSpec(
+            "edsr", edsr, "EDSR-baseline: residual blocks, pixel shuffle", extra={"input": "lr"}
+        ),
     )
 }

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
 from deeptasks.common import tokenizers
 from deeptasks.common.tokenizers import BOS_ID, EOS_ID
-from deeptasks.datasets import ddtp
+from deeptasks.datasets import cache, ddtp
 from deeptasks.datasets import tfds as tfds_adapters
 from deeptasks.datasets.ragged import ragged_rows
 from deeptasks.errors import UserError
@@ -105,7 +106,9 @@ def proto(cfg) -> bytes:
     key += (m.vocabulary_size,)
     if key not in _PROTOS:
         sentences = [s for pair in pairs(cfg, "train") for s in pair]
-        _PROTOS[key] = tokenizers.cached_sentencepiece(sentences, m.vocabulary_size)
+        _PROTOS[key] = tokenizers.cached_sentencepiece(
+            sentences, m.vocabulary_size, cache.data_dir() / "tokenizers"
+        )
     return _PROTOS[key]
 
 
@@ -186,3 +189,34 @@ def build_dataset(cfg, split: str, input_context=None) -> tf.data.Dataset:
             tf.cast(t_out != 0, tf.float32),
         )
     ).prefetch(tf.data.AUTOTUNE)
+
+
+def facts(cfg) -> dict:
+    """What the models are built from besides their own config: the tokenizer of the
+    training split."""
+    return {"tokenizer": tokenizer(cfg)}
+
+
+def describe_data(cfg) -> dict[str, Any]:
+    check(cfg)
+    d = cfg.data
+    info: dict[str, Any] = {
+        "corpus": d.source,
+        "direction": f"{d.source_lang}->{d.target_lang}",
+        "splits": {split: len(pairs(cfg, split)) for split in ("train", "val", "test")},
+        "tokenizer": f"SentencePiece unigram, {cfg.model.vocabulary_size} pieces shared by "
+        "both languages, trained on the training split",
+    }
+    if d.source in DDTP_SOURCES:
+        folder = ddtp.corpus_dir(sample=d.source == "ddtp_sample")
+        manifest = cache.read_manifest(folder)
+        other = d.target_lang if d.source_lang == "en" else d.source_lang
+        info.update(
+            corpus=manifest["corpus"],
+            folder=str(folder),
+            version=manifest["version"],
+            filters=manifest["filters"],
+            counts=manifest["counts"][f"en-{other}"],
+            sources=manifest["sources"],
+        )
+    return info

@@ -1,6 +1,7 @@
 """Encoder-decoder translators: a bidirectional GRU with additive attention, and a
-Transformer from keras-hub layers. Both hold their SentencePiece tokenizer (saved in
-the ``.keras`` file), train on ``{"source", "target_in"} -> logits`` and expose one
+Transformer from keras-hub layers. Both are built from their config and the task's one
+fact, the SentencePiece ``tokenizer`` of the training split, which they hold (saved in
+the ``.keras`` file); they train on ``{"source", "target_in"} -> logits`` and expose one
 decoding step for :mod:`deeptasks.common.decoding.seq2seq`."""
 
 from __future__ import annotations
@@ -9,8 +10,11 @@ import keras
 import keras_hub
 from keras import ops
 
+from deeptasks.common.training import make_optimizer
 from deeptasks.tasks.base import ModelSpec
+from deeptasks.tasks.translation.config import ModelConfig
 from deeptasks.tasks.translation.layers import PACKAGE, AttentionGRUDecoder
+from deeptasks.tasks.translation.objectives import SmoothedSparseCrossentropy, WarmupCosineDecay
 
 MAX_POSITIONS = 256  # Transformer position table; decoding never goes past it
 
@@ -273,16 +277,8 @@ class TransformerTranslator(Translator):
         }
 
 
-def _tokenizer(cfg):
-    from deeptasks.tasks.translation import data
-
-    return data.tokenizer(cfg)
-
-
-def build_gru_attention(cfg, tokenizer=None) -> keras.Model:
-    """The GRU translator of ``cfg``, holding the tokenizer of its training split."""
-    m = cfg.model
-    tokenizer = tokenizer or _tokenizer(cfg)
+def build_gru_attention(m: ModelConfig, tokenizer) -> keras.Model:
+    """The GRU translator of config ``m``, holding the tokenizer of its training split."""
     model = GRUTranslator(
         m.vocabulary_size, m.embedding_dim, m.hidden_dim, m.attention_dim, m.dropout, tokenizer
     )
@@ -290,10 +286,9 @@ def build_gru_attention(cfg, tokenizer=None) -> keras.Model:
     return model
 
 
-def build_transformer(cfg, tokenizer=None) -> keras.Model:
-    """The Transformer translator of ``cfg``, holding the tokenizer of its training split."""
-    m = cfg.model
-    tokenizer = tokenizer or _tokenizer(cfg)
+def build_transformer(m: ModelConfig, tokenizer) -> keras.Model:
+    """The Transformer translator of config ``m``, holding the tokenizer of its training
+    split."""
     model = TransformerTranslator(
         m.vocabulary_size,
         m.embedding_dim,
@@ -306,6 +301,22 @@ def build_transformer(cfg, tokenizer=None) -> keras.Model:
     )
     model(model.dummy_inputs())
     return model
+
+
+def compile_model(model: keras.Model, cfg) -> None:
+    """Label-smoothed cross-entropy over real target tokens, Adam with warm-up then
+    cosine decay (and ``train.ema`` weight averaging); token accuracy (padding left out
+    through the sample weights)."""
+    t = cfg.train
+    schedule = WarmupCosineDecay(
+        t.learning_rate, cfg.model.warmup_steps, t.epochs * t.steps_per_epoch
+    )
+    model.compile(
+        optimizer=make_optimizer(t, schedule=schedule, beta_2=0.98),
+        loss=SmoothedSparseCrossentropy(cfg.model.label_smoothing),
+        weighted_metrics=[keras.metrics.SparseCategoricalAccuracy(name="token_accuracy")],
+        jit_compile=cfg.runtime.jit_compile,
+    )
 
 
 MODELS = {
