@@ -20,6 +20,30 @@ __version__ = "0.1.0"
 
 _TASKS_PATH = os.path.join(os.path.dirname(__file__), "tasks")
 
+# Warnings the libraries print in normal use that say nothing is wrong, filtered here and
+# only here, each with the reason it is harmless. Everything else still shows.
+KNOWN_WARNINGS = {
+    # Our datasets shuffle in tf.data; Keras warns about its own (unused) shuffle flag.
+    r".*`shuffle=True` was passed.*": UserWarning,
+    # A finite validation split ends each validation pass this way.
+    r".*Your input ran out of data.*": UserWarning,
+    # Loading a keras-hub task model (RetinaNet, DeepLabV3+) whose compile() is its own:
+    # a loaded run serves predict, evaluate and export; training resumes from the run's
+    # backup/ and checkpoints/, never from model.keras's optimizer state.
+    r".*`compile\(\)` was not called as part of model loading.*": UserWarning,
+    r".*Skipping variable loading for optimizer.*": UserWarning,
+    # A keras-hub preset encoder loaded for DeepLabV3+ keeps the stages after the ASPP's
+    # level, which get no gradient (a named encoder is built without them).
+    r".*Gradients do not exist for variables.*stack3_.*": UserWarning,
+}
+
+
+def _filter_known_warnings() -> None:
+    import warnings
+
+    for message, category in KNOWN_WARNINGS.items():
+        warnings.filterwarnings("ignore", message=message, category=category)
+
 
 def _import_tensorflow_quietly() -> None:
     """Import TensorFlow with stderr muted: its C++ start-up lines (oneDNN, CUDA probing)
@@ -62,6 +86,7 @@ def _register_serializables() -> None:
     """Import every task's ``models.py``: the modules that define (or import) the
     ``@keras.saving.register_keras_serializable`` classes its saved models refer to."""
     _import_tensorflow_quietly()
+    _filter_known_warnings()
     for name in list_tasks():
         importlib.import_module(f"deeptasks.tasks.{name}.models")
 

@@ -28,13 +28,18 @@ def error_line(capsys):
 
 @pytest.fixture(scope="session")
 def train_smoke(tmp_path_factory):
-    """``train_smoke(TASK)``: a run folder of ``deeptasks train TASK --preset smoke``
-    (checked to succeed), for module fixtures that evaluate and predict from one model."""
+    """``train_smoke(TASK)``: the run folder of ``deeptasks train TASK --preset smoke``
+    (checked to succeed), trained once per session and shared by the contract tests and
+    the task's own tests. Tests read it and write their outputs elsewhere."""
     from deeptasks.cli import main
 
+    runs: dict[str, object] = {}
+
     def train(task: str):
-        workdir = tmp_path_factory.mktemp(task) / "run"
-        assert main(["train", task, "--preset", "smoke", "--workdir", str(workdir)]) == 0
-        return workdir
+        if task not in runs:
+            workdir = tmp_path_factory.mktemp(task) / "run"
+            assert main(["train", task, "--preset", "smoke", "--workdir", str(workdir)]) == 0
+            runs[task] = workdir
+        return runs[task]
 
     return train

@@ -11,10 +11,8 @@ from deeptasks.cli import main
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("run") / "sr"
-    assert main(["train", "super_resolution", "--preset", "smoke", "--workdir", str(workdir)]) == 0
-    return workdir
+def run_dir(train_smoke):
+    return train_smoke("super_resolution")
 
 
 def test_train_writes_the_run_directory(run_dir):

@@ -123,3 +123,9 @@ def write_image(path: Path, array: np.ndarray) -> Path:
 def to_uint8(image: np.ndarray) -> np.ndarray:
     """[0, 1] floats -> rounded uint8, as SR papers quantise their outputs."""
     return np.clip(np.round(np.asarray(image, dtype=np.float64) * 255.0), 0, 255).astype(np.uint8)
+
+
+def write_example_image(image: np.ndarray, folder: Path) -> list[Path]:
+    """``image`` cropped to at most 96 x 128 as ``folder/example.png``: an input a vision
+    task's ``predict`` takes, small enough to run in a second (``Task.example_inputs``)."""
+    return [write_image(Path(folder) / "example.png", np.asarray(image)[:96, :128])]

@@ -19,7 +19,6 @@ import platform
 import shutil
 import sys
 import time
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +30,6 @@ from deeptasks.common.distribute import is_chief, make_strategy, set_precision
 from deeptasks.common.io import write_json
 from deeptasks.config import TaskConfig, TrainConfig, read_config_file
 from deeptasks.errors import UserError
-
-# Our datasets are shuffled in tf.data; Keras warns about its own (unused) shuffle flag.
-warnings.filterwarnings("ignore", message=".*`shuffle=True` was passed.*")
-# Finite validation sets end each validation pass this way; it is not a training problem.
-warnings.filterwarnings("ignore", message=".*Your input ran out of data.*")
 
 ARTIFACTS = (
     "config.json",

@@ -77,6 +77,8 @@ class Task:
         describe_data: ``(cfg) -> dict``: corpus name, split sizes and provenance.
         bench: ``(model, cfg) -> dict`` of throughput numbers.
         headline_metric: the metric the README and the notebook lead with (e.g. ``psnr_y``).
+        example_inputs: ``(cfg, folder) -> [paths]``: writes a few files ``predict`` takes
+            (from the test split) into ``folder``: for docs, demos and the contract test.
         facts: ``(cfg) -> dict`` of what the models are built from besides their own
             config, worked out from the data once (class names, tokenizer, scale...).
         monitor: the validation metric the best checkpoint keeps and ``"max"``/``"min"``
@@ -103,6 +105,7 @@ class Task:
     describe_data: Callable[..., dict]
     bench: Callable[..., dict]
     headline_metric: str
+    example_inputs: Callable[..., list[Path]]
     facts: Callable[[TaskConfig], dict[str, Any]] = lambda cfg: {}
     monitor: tuple[str, str] = ("val_loss", "min")
     check: Callable[..., None] | None = None

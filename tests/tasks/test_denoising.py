@@ -183,12 +183,11 @@ def test_evaluate_reports_model_and_every_baseline():
 
 
 @pytest.fixture(scope="module")
-def cli_runs(tmp_path_factory):
+def cli_runs(tmp_path_factory, train_smoke):
     from deeptasks.cli import main
 
     root = tmp_path_factory.mktemp("denoising")
-    runs = {"dncnn": root / "dncnn", "cbdnet": root / "cbdnet"}
-    assert main(["train", "denoising", "--preset", "smoke", "--workdir", str(runs["dncnn"])]) == 0
+    runs = {"dncnn": train_smoke("denoising"), "cbdnet": root / "cbdnet"}
     sets = [arg for s in CBDNET for arg in ("--set", s)]
     argv = ["train", "denoising", "--preset", "smoke", *sets, "--workdir", str(runs["cbdnet"])]
     assert main(argv) == 0

@@ -8,7 +8,14 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from deeptasks.common.io import read_image, refuse_overwrite, to_uint8, write_image
+from deeptasks.common.io import (
+    read_image,
+    refuse_overwrite,
+    to_uint8,
+    write_example_image,
+    write_image,
+)
+from deeptasks.datasets import image_sources as sources
 from deeptasks.errors import UserError
 from deeptasks.tasks.base import model_spec
 from deeptasks.tasks.denoising import data
@@ -84,3 +91,8 @@ def predict(
             output = np.concatenate([output, pixels[..., 3:]], axis=-1)
         written.append(write_image(target, output))
     return written
+
+
+def example_inputs(cfg, folder: Path) -> list[Path]:
+    """The first test image, cropped to at most 96 x 128, as a PNG in ``folder``."""
+    return write_example_image(next(iter(sources.split_images(cfg, "test"))).numpy(), folder)

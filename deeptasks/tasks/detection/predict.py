@@ -8,7 +8,13 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from deeptasks.common.io import read_image, refuse_overwrite, write_image, write_json
+from deeptasks.common.io import (
+    read_image,
+    refuse_overwrite,
+    write_example_image,
+    write_image,
+    write_json,
+)
 from deeptasks.common.metrics.detection import to_coco_results
 from deeptasks.errors import UserError
 from deeptasks.tasks.detection import data
@@ -54,3 +60,8 @@ def predict(
             results.append({**record, "file_name": path.name})
     written.append(write_json(json_path, results))
     return written
+
+
+def example_inputs(cfg, folder: Path) -> list[Path]:
+    """The first test image, cropped to at most 96 x 128, as a PNG in ``folder``."""
+    return write_example_image(next(iter(data.examples(cfg, "test")))[0].numpy(), folder)

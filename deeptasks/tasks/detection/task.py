@@ -16,6 +16,7 @@ TASK = Task(
     compile_model=models.compile_model,
     evaluate=evaluation.evaluate,
     predict=predict.predict,
+    example_inputs=predict.example_inputs,
     write_samples=samples.write_samples,
     describe_data=data.describe_data,
     bench=evaluation.bench,

@@ -7,7 +7,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from deeptasks.common.io import read_image, refuse_overwrite, write_image
+from deeptasks.common.io import read_image, refuse_overwrite, write_example_image, write_image
 from deeptasks.tasks.segmentation import data
 from deeptasks.tasks.segmentation.inference import segment
 from deeptasks.tasks.segmentation.samples import overlay, write_mask_png
@@ -36,3 +36,8 @@ def predict(
         written.append(write_mask_png(mask_path, mask))
         written.append(write_image(overlay_path, overlay(rgb, mask)))
     return written
+
+
+def example_inputs(cfg, folder: Path) -> list[Path]:
+    """The first test image, cropped to at most 96 x 128, as a PNG in ``folder``."""
+    return write_example_image(next(iter(data.examples(cfg, "test")))[0].numpy(), folder)

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import keras
 
+from deeptasks.common.audio import wav_bytes
 from deeptasks.common.io import atomic_write_bytes, refuse_overwrite, write_text
-from deeptasks.tasks.speech_recognition.inference import transcribe
+from deeptasks.tasks.speech_recognition import data
+from deeptasks.tasks.speech_recognition.inference import as_float, transcribe
 
 
 def predict(
@@ -28,3 +30,9 @@ def predict(
     else:
         write_text(target, "".join(f"{p}\t{t}\n" for p, t in zip(inputs, texts)))
     return [target]
+
+
+def example_inputs(cfg, folder: Path) -> list[Path]:
+    """The first test utterance as a 16 kHz WAV in ``folder``."""
+    audio = data.examples(cfg, "test")[0][0]
+    return [atomic_write_bytes(Path(folder) / "example.wav", wav_bytes(as_float(audio)))]

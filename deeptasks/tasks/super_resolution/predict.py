@@ -8,8 +8,15 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from deeptasks.common.io import read_image, refuse_overwrite, to_uint8, write_image
+from deeptasks.common.io import (
+    read_image,
+    refuse_overwrite,
+    to_uint8,
+    write_example_image,
+    write_image,
+)
 from deeptasks.datasets import image_pipeline as ip
+from deeptasks.datasets import image_sources as sources
 from deeptasks.tasks.super_resolution.inference import super_resolve
 
 
@@ -33,3 +40,8 @@ def predict(
             output = np.concatenate([output, to_uint8(alpha.numpy())], axis=-1)
         written.append(write_image(target, output))
     return written
+
+
+def example_inputs(cfg, folder: Path) -> list[Path]:
+    """The first test image, cropped to at most 96 x 128, as a PNG in ``folder``."""
+    return write_example_image(next(iter(sources.split_images(cfg, "test"))).numpy(), folder)

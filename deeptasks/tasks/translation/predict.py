@@ -9,6 +9,7 @@ import keras
 
 from deeptasks.common.io import refuse_overwrite, write_text
 from deeptasks.errors import UserError
+from deeptasks.tasks.translation import data
 from deeptasks.tasks.translation.inference import translate
 
 
@@ -42,3 +43,9 @@ def predict(
         sys.stdout.write(text)
         return []
     return [write_text(Path(out_dir), text)]
+
+
+def example_inputs(cfg, folder: Path) -> list[Path]:
+    """The first two test sources, one a line, as a text file in ``folder``."""
+    lines = [source for source, _ in data.pairs(cfg, "test")[:2]]
+    return [write_text(Path(folder) / "example.txt", "".join(f"{line}\n" for line in lines))]
