@@ -32,7 +32,7 @@ lint: install
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .
 
 bench-quality: install
-	$(PY) benchmarks/super_resolution_quality.py
+	$(PY) benchmarks/super_resolution/quality.py
 
 bench-speed: install
-	$(PY) benchmarks/super_resolution_speed.py
+	$(PY) benchmarks/super_resolution/speed.py

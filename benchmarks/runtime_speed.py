@@ -19,7 +19,7 @@ import argparse
 import os
 import statistics
 
-from _table import markdown_table
+from deeptasks.benchmarking import markdown_table
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

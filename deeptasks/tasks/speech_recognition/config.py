@@ -54,7 +54,7 @@ class ModelConfig:
     # input length)
     xla_inference: bool = True
     # beam search with a character n-gram LM fused in (order 0 = none); weight and
-    # per-character bonus from benchmarks/speech_lm_sweep.py on val. Its text: "sources" =
+    # per-character bonus from benchmarks/sweeps/speech_lm.py on val. Its text: "sources" =
     # every sentence of the speech corpus's text sources except the val and test ones
     # (other data sources have only their training transcripts); "train" = those only.
     lm_order: int = 7
@@ -63,10 +63,10 @@ class ModelConfig:
     lm_weight: float = 0.75
     lm_bonus: float = 2.0
     # the LM beam search tries at each frame only labels of log-probability >= this (-7:
-    # the same val CER/WER as -10, 3.6x faster; benchmarks/speech_lm_sweep.py --prunes)
+    # the same val CER/WER as -10, 3.6x faster; benchmarks/sweeps/speech_lm.py --prunes)
     lm_prune: float = -7.0
     # a word n-gram model of the same text on top (order 0 = none): ``word_lm_weight`` x
-    # log P(word | previous words) is added as each word ends (benchmarks/speech_lm_sweep.py)
+    # log P(word | previous words) is added as each word ends (benchmarks/sweeps/speech_lm.py)
     word_lm_order: int = 3
     word_lm_weight: float = 0.25
 

@@ -28,7 +28,7 @@ def infer(model: keras.Model, inputs: np.ndarray, xla: bool = False) -> np.ndarr
     """The model's logits of a ``[batch, samples]`` float32 batch. With ``xla`` the call
     is compiled by XLA (once per input shape, a few seconds each, so pad to few shapes):
     4.9x faster than ``predict_on_batch`` for the BLSTM one utterance at a time on a
-    2-core CPU (benchmarks/speech_rtf.py), same outputs to ~1e-5."""
+    2-core CPU (benchmarks/speech_recognition/rtf.py), same outputs to ~1e-5."""
     if not xla:
         return np.asarray(model.predict_on_batch(inputs))
     if model not in _XLA_CALLS:

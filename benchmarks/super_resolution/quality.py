@@ -4,7 +4,7 @@ Trains ``deeptasks train super_resolution --preset benchmark`` once per (model, 
 into ``runs/bench/<model>-x<scale>/`` (a finished run is reused, so the table can be
 built up over several sittings) and prints one markdown table.
 
-    python benchmarks/super_resolution_quality.py [--models edsr,espcn,srcnn] [--scales 2,3,4]
+    python benchmarks/super_resolution/quality.py [--models edsr,espcn,srcnn] [--scales 2,3,4]
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from _runs import train_once
-from _table import markdown_table
+from deeptasks.benchmarking import markdown_table, train_once
 
 
 def run(model: str, scale: int, root: Path, preset: str, extra: list[str]) -> dict:

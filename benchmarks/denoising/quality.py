@@ -11,7 +11,7 @@ photos at every noise setting of the table (cached in the run folder):
 * ``cbdnet-realistic``: CBDNet trained on CBDNet's camera noise (preset ``realistic``);
 * with ``--fixed-sigmas 15,50`` also fixed-sigma grey DnCNNs at those levels.
 
-    python benchmarks/denoising_quality.py [--only dncnn-grey-s25,...] [--fixed-sigmas 15,50]
+    python benchmarks/denoising/quality.py [--only dncnn-grey-s25,...] [--fixed-sigmas 15,50]
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ import json
 import os
 from pathlib import Path
 
-from _runs import train_once
-from _table import markdown_table
+from deeptasks.benchmarking import markdown_table, train_once
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

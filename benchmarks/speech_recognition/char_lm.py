@@ -3,8 +3,8 @@ corpus's text sources (median of several builds) and how well it predicts the va
 transcripts (bits per character, the end of each sentence included), per text, order and
 smoothing.
 
-    python benchmarks/char_lm.py
-    python benchmarks/char_lm.py --orders 5,6,7,8 --texts sources,train --repeats 3
+    python benchmarks/speech_recognition/char_lm.py
+    python benchmarks/speech_recognition/char_lm.py --orders 5,6,7,8 --texts sources,train --repeats 3
         --smoothing witten_bell,kneser_ney
 """
 
@@ -17,8 +17,7 @@ import os
 import statistics
 import time
 
-from _runs import comma_values
-from _table import markdown_table
+from deeptasks.benchmarking import comma_values, markdown_table
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

@@ -6,7 +6,7 @@ in memory, and megapixels/s of whole-image denoising of a test photo by the mode
 BM3D on the same noisy image. It prints medians; "pipeline / step" > 1 means the pipeline
 is not the bottleneck.
 
-    python benchmarks/denoising_speed.py [--repeats 3]
+    python benchmarks/denoising/speed.py [--repeats 3]
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from _runs import bench_medians  # noqa: E402
-from _table import markdown_table  # noqa: E402
-
 import deeptasks  # noqa: E402
+from deeptasks.benchmarking import (
+    bench_medians,  # noqa: E402
+    markdown_table,  # noqa: E402
+)
 from deeptasks.common.training import machine_summary  # noqa: E402
 
 CONFIGS = {

@@ -6,9 +6,9 @@ also by that file's ``prefix_beam_search`` (an older ``ctc.py``, to measure a ch
 one run). Medians of ``--repeats`` passes, all in one process; CER / WER of the same
 utterances beside them, so a faster setting that costs accuracy shows it.
 
-    python benchmarks/speech_rtf.py --workdir runs/bench-sr-v9/blstm-benchmark
+    python benchmarks/speech_recognition/rtf.py --workdir runs/bench-sr-v9/blstm-benchmark
     git show 90d77a9:deeptasks/common/decoding/ctc.py > /tmp/ctc_old.py
-    python benchmarks/speech_rtf.py --workdir RUN --prunes=-10,-8,-7 --old-ctc /tmp/ctc_old.py
+    python benchmarks/speech_recognition/rtf.py --workdir RUN --prunes=-10,-8,-7 --old-ctc /tmp/ctc_old.py
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import statistics
 from pathlib import Path
 
 import numpy as np
-from _runs import comma_values
-from _table import markdown_table
+
+from deeptasks.benchmarking import comma_values, markdown_table
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

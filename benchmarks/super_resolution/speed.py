@@ -5,7 +5,7 @@ patches/s of the tf.data pipeline alone, patches/s of a training step on one bat
 already in memory, and output megapixels/s of whole-image inference on a test photo.
 It prints medians and the pipeline/step ratio (> 1: the pipeline is not the bottleneck).
 
-    python benchmarks/super_resolution_speed.py [--models srcnn,espcn,edsr] [--repeats 5]
+    python benchmarks/super_resolution/speed.py [--models srcnn,espcn,edsr] [--repeats 5]
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from _runs import bench_medians  # noqa: E402
-from _table import markdown_table  # noqa: E402
-
 import deeptasks  # noqa: E402
+from deeptasks.benchmarking import (
+    bench_medians,  # noqa: E402
+    markdown_table,  # noqa: E402
+)
 from deeptasks.common.training import machine_summary  # noqa: E402
 
 

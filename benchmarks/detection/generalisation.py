@@ -7,7 +7,7 @@ Each split is scored per class and with every class merged ("any class"). With
 ``--swap`` two more rows give the test objects the training backgrounds and the training
 objects the test backgrounds, which separates the two causes of a drop.
 
-    python benchmarks/detection_generalisation.py runs/bench-detection/retinanet-benchmark \
+    python benchmarks/detection/generalisation.py runs/bench-detection/retinanet-benchmark \
         [--scenes 64] [--swap]
 """
 
@@ -17,7 +17,7 @@ import argparse
 import os
 from pathlib import Path
 
-from _table import markdown_table
+from deeptasks.benchmarking import markdown_table
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

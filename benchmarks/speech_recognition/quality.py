@@ -7,8 +7,8 @@ table: CER and WER on the clean and 20 dB SNR test split, greedy, beam search, a
 search with the character n-gram LM (``_lm``), the unseen-accent half, and the real-time
 factor of CPU inference (greedy, and with the LM).
 
-    python benchmarks/speech_recognition_quality.py [--only blstm,dfcnn] [--preset benchmark]
-    python benchmarks/speech_recognition_quality.py --workdir runs/sr-default-blstm
+    python benchmarks/speech_recognition/quality.py [--only blstm,dfcnn] [--preset benchmark]
+    python benchmarks/speech_recognition/quality.py --workdir runs/sr-default-blstm
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ import json
 import os
 from pathlib import Path
 
-from _runs import train_once
-from _table import markdown_table
+from deeptasks.benchmarking import markdown_table, train_once
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

@@ -3,7 +3,7 @@ substitutions, deletions and insertions (``jiwer``'s alignment), how many substi
 words are not words of the LM text at all (misspellings a lexicon could catch), and the
 most frequent substitutions, greedy and with beam search + the run's language models.
 
-    python benchmarks/speech_errors.py --workdir runs/bench-sr-v9/blstm-benchmark [--top 15]
+    python benchmarks/speech_recognition/errors.py --workdir runs/bench-sr-v9/blstm-benchmark [--top 15]
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from _table import markdown_table
+from deeptasks.benchmarking import markdown_table
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

@@ -1,5 +1,6 @@
-"""Training runs for the quality benchmarks (each trained once, reused afterwards), and
-the comma-separated option lists of the decoding sweeps over finished runs."""
+"""What the scripts under ``benchmarks/`` share: training runs for the quality tables
+(each trained once, reused afterwards), medians of a task's bench, the comma-separated
+option lists of the sweeps, and the Markdown tables they print (pasted into docs/)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -46,3 +48,9 @@ def bench_medians(task, cfg, keys: tuple[str, ...], repeats: int) -> list[str]:
     model = task.build_model(cfg)
     runs = [task.bench(model, cfg) for _ in range(repeats)]
     return [f"{statistics.median(run[key] for run in runs):g}" for key in keys]
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)

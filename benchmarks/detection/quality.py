@@ -4,7 +4,7 @@ Trains each run once into ``runs/bench-detection/<run>/`` (finished runs are reu
 the scenes corpus at its fixed difficulty and prints COCO mAP (pycocotools) on the test
 scenes, per-class AP and CPU inference speed.
 
-    python benchmarks/detection_quality.py [--only retinanet,yolo] [--preset benchmark]
+    python benchmarks/detection/quality.py [--only retinanet,yolo] [--preset benchmark]
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ import argparse
 import os
 from pathlib import Path
 
-from _runs import train_once
-from _table import markdown_table
+from deeptasks.benchmarking import markdown_table, train_once
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

@@ -4,9 +4,9 @@ decoding, with sentences/s; ``--ngrams`` adds n-gram blocking sizes (``model.no_
 0 = off) to the grid. The best row is what ``model.beam_width`` / ``model.length_penalty``
 / ``model.no_repeat_ngram`` should be; the test split is never looked at.
 
-    python benchmarks/translation_decoding_sweep.py --workdir RUN
-    python benchmarks/translation_decoding_sweep.py --workdir RUN --widths 4,8 --alphas 0.6,1.0
-    python benchmarks/translation_decoding_sweep.py --workdir RUN --widths 4 --alphas 1.0 \
+    python benchmarks/sweeps/translation_decoding.py --workdir RUN
+    python benchmarks/sweeps/translation_decoding.py --workdir RUN --widths 4,8 --alphas 0.6,1.0
+    python benchmarks/sweeps/translation_decoding.py --workdir RUN --widths 4 --alphas 1.0 \
         --ngrams 0,3,4,6
 """
 
@@ -17,8 +17,7 @@ import os
 import time
 from pathlib import Path
 
-from _runs import comma_values
-from _table import markdown_table
+from deeptasks.benchmarking import comma_values, markdown_table
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

@@ -5,7 +5,7 @@ Trains each run once into ``runs/bench-translation/<model>-<preset>/`` (finished
 are reused) on DDTP en->de and prints sacreBLEU BLEU and chrF of detokenised output on
 every test pair, and sentences/s of batched beam and greedy decoding on this CPU.
 
-    python benchmarks/translation_quality.py [--only transformer,gru_attention] [--preset benchmark]
+    python benchmarks/translation/quality.py [--only transformer,gru_attention] [--preset benchmark]
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import argparse
 import os
 from pathlib import Path
 
-from _runs import train_once
-from _table import markdown_table
+from deeptasks.benchmarking import markdown_table, train_once
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

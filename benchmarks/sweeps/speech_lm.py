@@ -5,11 +5,11 @@ search without an LM, and the decoding time per second of audio. The best pair i
 With ``--word-order N`` each pair is also tried with an N-gram word model on top at each
 of ``--word-weights`` (``model.word_lm_order`` / ``model.word_lm_weight``).
 
-    python benchmarks/speech_lm_sweep.py --workdir runs/bench-sr-v2/blstm-benchmark
-    python benchmarks/speech_lm_sweep.py --workdir RUN --weights 0.3,0.6 --bonuses 0,1 --order 5
+    python benchmarks/sweeps/speech_lm.py --workdir runs/bench-sr-v2/blstm-benchmark
+    python benchmarks/sweeps/speech_lm.py --workdir RUN --weights 0.3,0.6 --bonuses 0,1 --order 5
         --lm-text train --beam-width 16 --smoothing kneser_ney
-    python benchmarks/speech_lm_sweep.py --workdir RUN --word-order 3 --word-weights 0,0.25,0.5
-    python benchmarks/speech_lm_sweep.py --workdir RUN --weights 0.75 --bonuses 2 --word-order 3
+    python benchmarks/sweeps/speech_lm.py --workdir RUN --word-order 3 --word-weights 0,0.25,0.5
+    python benchmarks/sweeps/speech_lm.py --workdir RUN --weights 0.75 --bonuses 2 --word-order 3
         --word-weights 0.25 --prunes=-10,-8,-7,-6
 
 ``--prunes`` (``model.lm_prune``): at each frame the LM beam search tries only labels of
@@ -23,8 +23,7 @@ import os
 import time
 from pathlib import Path
 
-from _runs import comma_values
-from _table import markdown_table
+from deeptasks.benchmarking import comma_values, markdown_table
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

@@ -5,7 +5,7 @@ Trains each run once into ``runs/bench-segmentation/<run>/`` (finished runs are 
 on the scenes corpus at its fixed difficulty and prints mIoU and pixel accuracy (one
 confusion matrix over the test scenes), per-class IoU and CPU inference speed.
 
-    python benchmarks/segmentation_quality.py [--only unet,deeplabv3plus,fcn] [--preset benchmark]
+    python benchmarks/segmentation/quality.py [--only unet,deeplabv3plus,fcn] [--preset benchmark]
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import argparse
 import os
 from pathlib import Path
 
-from _runs import train_once
-from _table import markdown_table
+from deeptasks.benchmarking import markdown_table, train_once
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

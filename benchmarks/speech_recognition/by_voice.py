@@ -2,7 +2,7 @@
 test voice variant (greedy, and with ``--lm`` beam search with the run's language models),
 one column per run, to see where a change to training helps and where it hurts.
 
-    python benchmarks/speech_by_voice.py --workdir runs/bench-sr-v4w/blstm-benchmark
+    python benchmarks/speech_recognition/by_voice.py --workdir runs/bench-sr-v4w/blstm-benchmark
         --workdir runs/bench-sr-v7-accents/blstm-benchmark [--lm]
 """
 
@@ -13,7 +13,7 @@ import os
 from collections import defaultdict
 from pathlib import Path
 
-from _table import markdown_table
+from deeptasks.benchmarking import markdown_table
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
