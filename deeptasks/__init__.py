@@ -35,6 +35,9 @@ KNOWN_WARNINGS = {
     # A keras-hub preset encoder loaded for DeepLabV3+ keeps the stages after the ASPP's
     # level, which get no gradient (a named encoder is built without them).
     r".*Gradients do not exist for variables.*stack3_.*": UserWarning,
+    # numpy 2 asks TensorFlow's tensors for a no-copy view with a keyword they do not
+    # take yet; numpy then copies, which is what the caller gets either way.
+    r".*__array__ implementation doesn't accept a copy keyword.*": DeprecationWarning,
 }
 
 

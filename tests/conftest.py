@@ -43,3 +43,14 @@ def train_smoke(tmp_path_factory):
         return runs[task]
 
     return train
+
+
+
+def pytest_configure(config):
+    """pytest resets warning filters around every test phase; give it the package's own
+    filters of harmless library warnings (``deeptasks.KNOWN_WARNINGS``, the one list), so
+    a test sees what a user sees."""
+    from deeptasks import KNOWN_WARNINGS
+
+    for message, category in KNOWN_WARNINGS.items():
+        config.addinivalue_line("filterwarnings", f"ignore:{message}:{category.__name__}")

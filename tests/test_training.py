@@ -332,7 +332,8 @@ def test_bench_scaling_on_two_logical_cpus():
     assert values["replicas"] == "2"
     per_replica, total = float(values["samples_per_s_per_replica"]), float(values["samples_per_s"])
     assert per_replica == pytest.approx(total / 2, rel=0.01)
-    assert 0.1 < float(values["scaling_efficiency"]) < 0.9
+    # ~0.5 on an idle machine; below 1 however loaded: two replicas share the same cores
+    assert 0.1 < float(values["scaling_efficiency"]) < 1.0
 
 
 def test_report_shows_a_dash_where_the_baseline_lacks_a_metric():
