@@ -87,7 +87,8 @@ class Task:
             run on every config a preset and overrides make, before anything is written.
         predict_options: the extra keyword options ``predict`` takes (CLI flags).
         callbacks: ``(cfg) -> [keras.callbacks.Callback]`` the driver adds to its own
-            (e.g. a fine-tuning schedule).
+            (a model with :attr:`ModelSpec.backbone_variables` gets its fine-tuning
+            schedule without this).
         unit: what one example of a split is called in reports (images, utterances...).
         text_output: ``predict`` writes text: to standard output when no ``-o`` is given
             (``out_dir`` None), else to the file ``-o`` names.
@@ -146,7 +147,12 @@ class Task:
         return model
 
     def extra_callbacks(self, cfg: TaskConfig) -> list:
-        return self.callbacks(cfg) if self.callbacks is not None else []
+        """The task's own callbacks, and the head-first schedule of a fine-tune from a
+        pretrained backbone (:mod:`deeptasks.common.finetune`)."""
+        from deeptasks.common import finetune
+
+        own = self.callbacks(cfg) if self.callbacks is not None else []
+        return finetune.schedule_callbacks(cfg, self.model_spec(cfg).backbone_variables) + own
 
     def monitor_for(self, cfg: TaskConfig) -> tuple[str, str]:
         return self.model_spec(cfg).monitor or self.monitor

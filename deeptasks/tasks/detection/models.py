@@ -223,11 +223,6 @@ def compile_model(model: keras.Model, cfg) -> None:
     model.compile(optimizer=optimizer, jit_compile=cfg.runtime.jit_compile, **spec.loss(cfg))
 
 
-def callbacks(cfg) -> list:
-    """A fine-tune from a pretrained backbone: head first, then the backbone slower."""
-    return finetune.schedule_callbacks(cfg, model_spec(cfg).backbone_variables)
-
-
 MODELS = {
     "retinanet": ModelSpec(
         "retinanet",

@@ -31,5 +31,4 @@ TASK = Task(
             "draw and list detections scoring at least this (default 0.3)",
         ),
     ),
-    callbacks=models.callbacks,
 )

@@ -140,11 +140,6 @@ def compile_model(model: keras.Model, cfg) -> None:
     )
 
 
-def callbacks(cfg) -> list:
-    """A fine-tune from a pretrained encoder: head first, then the encoder slower."""
-    return finetune.schedule_callbacks(cfg, model_spec(cfg).backbone_variables)
-
-
 MODELS = {
     "unet": ModelSpec("unet", build_unet, "U-Net with transposed-conv decoder and skips"),
     "fcn": ModelSpec("fcn", build_fcn, "FCN-8s, small, from scratch (the simple reference)"),

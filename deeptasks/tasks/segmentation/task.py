@@ -31,5 +31,4 @@ TASK = Task(
     facts=data.facts,
     monitor=("val_miou", "max"),
     check=check,
-    callbacks=models.callbacks,
 )

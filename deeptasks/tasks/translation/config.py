@@ -49,9 +49,7 @@ class ModelConfig:
     label_smoothing: float = 0.1
     warmup_steps: int = 400  # linear warm-up, then cosine decay to the end of training
     beam_width: int = 4  # evaluation and predict; 1 = greedy
-    length_penalty: float = (
-        1.0  # GNMT alpha; benchmarks/sweeps/translation_decoding.py on val
-    )
+    length_penalty: float = 1.0  # GNMT alpha; benchmarks/sweeps/translation_decoding.py on val
     no_repeat_ngram: int = 0  # > 1: decoding never repeats an n-gram of subwords; 0 = off
     max_length_ratio: float = 1.5  # output at most ratio * source subwords + extra
     max_length_extra: int = 10
