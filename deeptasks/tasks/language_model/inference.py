@@ -17,6 +17,7 @@ from deeptasks.tasks.language_model import data
 SCORE_BATCH = 32
 SAMPLERS = ("greedy", "top_k", "top_p", "beam", "contrastive")
 _FORWARD: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CACHED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _forward(model: keras.Model):
@@ -90,15 +91,41 @@ def make_sampler(name: str, temperature: float, seed: int):
     }[name]()
 
 
+def _cache_functions(model: keras.Model):
+    """keras-hub's ``_build_cache`` (one pass over the prompt) and ``call_with_cache``
+    (one new token against the cached keys and values), traced once per model."""
+    if model not in _CACHED:
+        _CACHED[model] = (
+            tf.function(model._build_cache, reduce_retracing=True),
+            tf.function(model.call_with_cache, reduce_retracing=True),
+        )
+    return _CACHED[model]
+
+
 def _fill(model: keras.Model, sampler, buffer: np.ndarray, start: int, cached: bool):
     """``buffer`` [1, n] with the tokens from ``start`` on chosen by ``sampler``: through the
-    model's key/value cache (``generate_step``), or by running the whole prefix again for
-    every new token."""
+    model's key/value cache (what keras-hub's ``generate_step`` does, with traced calls),
+    or by running the whole prefix again for every new token."""
     mask = np.arange(buffer.shape[1])[None, :] < start
-    inputs = {"token_ids": buffer, "padding_mask": mask}
     if cached:
-        model.sampler = sampler
-        return np.asarray(model.generate_step(inputs)["token_ids"])
+        build_cache, call_with_cache = _cache_functions(model)
+        hidden, cache = build_cache(tf.constant(buffer))
+
+        def next_cached(prompt, cache, index):
+            token = keras.ops.slice(prompt, [0, index - 1], [keras.ops.shape(prompt)[0], 1])
+            logits, states, cache = call_with_cache(token, cache, index - 1)
+            return logits[:, 0], states[:, 0], cache
+
+        out = sampler(
+            next=next_cached,
+            prompt=buffer,
+            cache=cache,
+            index=start,
+            mask=mask,
+            hidden_states=hidden,
+            model=model,
+        )
+        return np.asarray(out)
 
     forward = _forward(model)
 
