@@ -191,7 +191,10 @@ def build_parser(predict_task=None) -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite existing outputs")
     p.epilog = "A task's own options (e.g. --sigma for denoising) are listed by 'deeptasks list'."
     for option in predict_task.predict_options if predict_task else ():
-        p.add_argument(_flag(option.name), dest=option.name, type=option.type, help=option.help)
+        if option.type is bool:  # a switch
+            p.add_argument(_flag(option.name), dest=option.name, action="store_const", const=True)
+        else:
+            p.add_argument(_flag(option.name), dest=option.name, type=option.type, help=option.help)
     p.set_defaults(func=cmd_predict)
     p = sub.add_parser("export", help="export a trained model")
     p.add_argument("--workdir", required=True)

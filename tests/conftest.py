@@ -45,7 +45,6 @@ def train_smoke(tmp_path_factory):
     return train
 
 
-
 def pytest_configure(config):
     """pytest resets warning filters around every test phase; give it the package's own
     filters of harmless library warnings (``deeptasks.KNOWN_WARNINGS``, the one list), so

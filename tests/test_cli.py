@@ -125,6 +125,8 @@ def test_export_savedmodel_serves(run_dir, tmp_path):
     assert tuple(out.shape) == (1, 30, 36, 3)
 
 
+@pytest.mark.filterwarnings("ignore:.*tf.lite.Interpreter is deprecated")  # the test reads
+# the file back with TF's own interpreter; LiteRT is not a dependency
 def test_export_tflite_runs_any_size(run_dir, tmp_path):
     import tensorflow as tf
 

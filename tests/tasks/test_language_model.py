@@ -1,0 +1,140 @@
+import math
+
+import numpy as np
+import pytest
+
+import deeptasks
+from deeptasks.cli import main
+from deeptasks.common.decoding.char_lm import END
+from deeptasks.datasets import english
+from deeptasks.errors import UserError
+from deeptasks.tasks.language_model import data, evaluation, inference
+
+TASK = deeptasks.get_task("language_model")
+
+
+def _cfg(*overrides):
+    return TASK.config("smoke", list(overrides))
+
+
+def test_no_document_is_in_two_splits_and_the_split_is_fixed_by_name():
+    splits = english.split_documents(("shakespeare",), "", 3, 3)
+    names = {split: {name for name, _ in items} for split, items in splits.items()}
+    assert len(names["test"]) == 3 and len(names["val"]) == 3 and len(names["train"]) == 32
+    assert not (names["train"] & names["test"] or names["train"] & names["val"])
+    assert not names["val"] & names["test"]
+    again = english.split_documents(("shakespeare",), "", 3, 4)  # one more test play
+    assert names["test"] <= {name for name, _ in again["test"]}
+
+
+def test_user_files_are_split_by_file(tmp_path):
+    for k in range(6):
+        (tmp_path / f"doc{k}.txt").write_text(f"Document number {k}.\nIts second line.\n")
+    splits = english.split_documents(("files",), str(tmp_path), 1, 1)
+    assert [len(splits[s]) for s in ("train", "val", "test")] == [4, 1, 1]
+    with pytest.raises(UserError, match="folder of .txt files"):
+        english.split_documents(("files",), str(tmp_path / "none"), 1, 1)
+    few = tmp_path / "few"
+    few.mkdir()
+    (few / "one.txt").write_text("Only one.\n")
+    with pytest.raises(UserError, match="at least 3"):
+        english.split_documents(("files",), str(few), 1, 1)
+
+
+def test_scoring_windows_predict_every_token_but_the_first_once():
+    ids = np.arange(1, 12)
+    inputs, targets, weights = data.scoring_windows(ids, 4)
+    scored = targets[weights > 0]
+    assert scored.tolist() == ids[1:].tolist()
+    assert (inputs[:, 1:] == targets[:, :-1]).all()
+
+
+def test_bits_per_char_is_the_models_loss_exactly():
+    """A model that gives every token of a 5-id vocabulary probability 1/5 spends
+    log2(5) bits on each; each character is one token, so bits/char = log2(5)."""
+
+    class Uniform:
+        def predict_on_batch(self, inputs):
+            return np.zeros((*inputs["token_ids"].shape, 5), np.float32)
+
+    ids = np.array([1, 2, 3, 4, 0, 2, 3, 1])
+    nats = inference.stream_nats(Uniform(), ids, 3)
+    assert nats == pytest.approx(7 * math.log(5))
+    scores = inference.text_scores(nats, "x" * len(ids), len(ids))
+    assert scores["bits_per_char"] == pytest.approx(math.log2(5))
+    assert scores["perplexity"] == pytest.approx(5.0)
+
+
+def test_ngram_probabilities_sum_to_one_over_the_alphabet():
+    lm = evaluation.ngram(_cfg(), 3)
+    for history in ("", "th", "ROM", "zq"):
+        total = sum(lm.prob(history, c) for c in lm.alphabet + END)
+        assert total == pytest.approx(1.0, abs=1e-9)
+
+
+def test_character_tokenizer_round_trips_and_marks_unknown_characters():
+    tok = data.CharacterTokenizer("ab\n")
+    assert tok.encode("ba\nc") == [3, 2, 4, data.UNK]
+    assert tok.decode(tok.encode("ab\nba")) == "ab\nba"
+    assert tok.unknown("abcz") == "cz"
+
+
+@pytest.fixture(scope="module")
+def gpt():
+    cfg = _cfg("model.name=gpt")
+    model = TASK.build_model(cfg)
+    model.fit(data.build_dataset(cfg, "train"), epochs=1, steps_per_epoch=3, verbose=0)
+    return model, cfg
+
+
+def test_cached_generation_equals_uncached_for_greedy(gpt):
+    model, cfg = gpt
+    cached = inference.generate(model, cfg, "To be", "greedy", max_length=40, cached=True)
+    uncached = inference.generate(model, cfg, "To be", "greedy", max_length=40, cached=False)
+    assert len(cached) == 40 and cached == uncached
+
+
+@pytest.mark.parametrize("sampler", ["top_k", "top_p"])
+def test_the_same_seed_gives_the_same_text(gpt, sampler):
+    model, cfg = gpt
+    first, second, other = (
+        inference.generate(model, cfg, "KING. ", sampler, 1.5, 30, seed) for seed in (3, 3, 4)
+    )
+    assert first == second and first != other
+
+
+def test_cli_predict_continues_prompts_in_order_and_scores_files(train_smoke, tmp_path, capsys):
+    run = train_smoke("language_model")
+    capsys.readouterr()  # the training run's own output, when this test trained it
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("ROMEO. \nTo be\n")
+    argv = ["predict", "--workdir", str(run), str(prompts), "--max-length", "12"]
+    assert main([*argv, "--sampler", "greedy"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line[: len(p)] for line, p in zip(lines, ("ROMEO. ", "To be"))] == ["ROMEO. ", "To be"]
+    assert len(lines) == 2
+    text = tmp_path / "text.txt"
+    text.write_text("Now is the winter of our discontent.\n")
+    out = tmp_path / "scores.json"
+    assert main(["predict", "--workdir", str(run), "--score", str(text), "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "bits/char" in printed and out.is_file()
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [(["--sampler", "nucleus"], "unknown sampler"), (["--temperature", "0"], "must be > 0")],
+)
+def test_cli_bad_generation_options_are_one_line(train_smoke, tmp_path, error_line, extra, message):
+    run = train_smoke("language_model")
+    prompts = tmp_path / "p.txt"
+    prompts.write_text("Hi\n")
+    assert main(["predict", "--workdir", str(run), str(prompts), *extra]) == 2
+    assert message in error_line()
+
+
+def test_non_utf8_input_is_one_line(train_smoke, tmp_path, error_line):
+    bad = tmp_path / "latin1.txt"
+    bad.write_bytes("caf\xe9".encode("latin-1"))
+    assert main(["predict", "--workdir", str(train_smoke("language_model")), str(bad)]) == 2
+    assert "not UTF-8" in error_line()
