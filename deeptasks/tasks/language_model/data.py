@@ -116,7 +116,7 @@ _TOKENIZERS: dict[tuple, Any] = {}
 _STREAMS: dict[tuple, np.ndarray] = {}
 
 
-def _corpus_key(cfg) -> tuple:
+def corpus_key(cfg) -> tuple:
     d = cfg.data
     return (tuple(d.sources), d.folder, d.val_documents, d.test_documents, d.tokenizer)
 
@@ -124,7 +124,7 @@ def _corpus_key(cfg) -> tuple:
 def tokenizer(cfg):
     """The run's tokenizer, made from the training split (the same split, the same one),
     once per process."""
-    key = _corpus_key(cfg) + (cfg.data.vocabulary_size,)
+    key = corpus_key(cfg) + (cfg.data.vocabulary_size,)
     if key not in _TOKENIZERS:
         train_text = split_text(cfg, "train")
         if cfg.data.tokenizer == "characters":
@@ -148,7 +148,7 @@ def facts(cfg) -> dict:
 
 def token_stream(cfg, split: str) -> np.ndarray:
     """The split's stream as token ids, once per process."""
-    key = _corpus_key(cfg) + (cfg.data.vocabulary_size, cfg.data.eval_characters, split)
+    key = corpus_key(cfg) + (cfg.data.vocabulary_size, cfg.data.eval_characters, split)
     if key not in _STREAMS:
         _STREAMS[key] = np.asarray(tokenizer(cfg).encode(split_text(cfg, split)), np.int32)
     return _STREAMS[key]
@@ -178,8 +178,8 @@ def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | N
         raise UserError(f"unknown split '{split}'; valid: train, val, test")
     batch, _, pipeline_id = input_pipeline(cfg.train.batch_size, input_context)
     length = cfg.data.sequence_length
-    ids = tf.constant(token_stream(cfg, split))
     if split == "train":
+        ids = tf.constant(token_stream(cfg, split))
         if len(ids) <= length + 1:
             raise UserError("the training split is shorter than one window; add documents")
         seed = cfg.train.seed + pipeline_id

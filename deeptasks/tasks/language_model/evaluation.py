@@ -22,7 +22,7 @@ _NGRAMS: dict[tuple, CharNgramLM] = {}
 def ngram(cfg, order: int) -> CharNgramLM:
     """The ``order``-gram Kneser-Ney character model of the training documents (each line
     a sentence, the end of a line scored as a character), once per process."""
-    key = (tuple(cfg.data.sources), cfg.data.folder, cfg.data.test_documents, order)
+    key = data.corpus_key(cfg) + (order,)  # the training split depends on every field
     if key not in _NGRAMS:
         train = data.split_text(cfg, "train")
         alphabet = "".join(sorted(set(train) - {"\n"}))
