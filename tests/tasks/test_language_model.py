@@ -41,12 +41,23 @@ def test_user_files_are_split_by_file(tmp_path):
         english.split_documents(("files",), str(few), 1, 1)
 
 
-def test_scoring_windows_predict_every_token_but_the_first_once():
+@pytest.mark.parametrize("length,stride", [(4, 0), (4, 4), (4, 2), (5, 1), (20, 10)])
+def test_scoring_windows_predict_every_token_but_the_first_once(length, stride):
     ids = np.arange(1, 12)
-    inputs, targets, weights = data.scoring_windows(ids, 4)
+    inputs, targets, weights = data.scoring_windows(ids, length, stride)
     scored = targets[weights > 0]
     assert scored.tolist() == ids[1:].tolist()
     assert (inputs[:, 1:] == targets[:, :-1]).all()
+    # after the first window, a scored token has at least length - stride tokens before it
+    context = length - (stride or length)
+    assert not weights[1:, :context].any()
+
+
+def test_a_stride_longer_than_the_window_is_refused():
+    with pytest.raises(UserError, match="stride"):
+        data.scoring_windows(np.arange(10), 4, 5)
+    with pytest.raises(UserError, match="data.score_stride"):
+        data.check(_cfg("data.score_stride=64"))
 
 
 def test_bits_per_char_is_the_models_loss_exactly():

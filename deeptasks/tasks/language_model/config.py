@@ -18,6 +18,9 @@ class DataConfig:
     tokenizer: str = choice("characters", "characters", "sentencepiece")
     vocabulary_size: int = 2000  # sentencepiece only; characters: every training character
     sequence_length: int = 128  # tokens of context in training and scoring
+    # scoring windows move on by this many tokens and score only those (0 = half a window):
+    # every scored token after the first window has >= sequence_length - stride of context
+    score_stride: int = 0
     shuffle_buffer: int = 4096
     eval_characters: int = 0  # 0 = the whole val/test split; a cap for quick looks only
 

@@ -7,9 +7,10 @@ split, plus ``<unk>``) or SentencePiece pieces trained on the training split, a 
 being its own token.
 
 * train: endless windows at random offsets of the training stream;
-* val/test: the stream cut into consecutive windows that overlap by one token, so every
-  token but the very first is predicted exactly once; the last window is padded and its
-  padding weighs nothing.
+* val/test: windows of the stream that move on by ``data.score_stride`` tokens (half a
+  window by default) and score only their new tokens, so every token but the very first
+  is predicted exactly once, and after the first window from at least half a window of
+  context; the last window is padded and its padding weighs nothing.
 
 Elements are ``({"token_ids", "padding_mask"}, next_token_ids, weights)``.
 """
@@ -40,6 +41,11 @@ def check(cfg) -> None:
             )
     if d.sequence_length < 4:
         raise UserError(f"data.sequence_length must be >= 4; got {d.sequence_length}")
+    if not 0 <= d.score_stride <= d.sequence_length:
+        raise UserError(
+            f"data.score_stride must be in 0..{d.sequence_length} (data.sequence_length);"
+            f" got {d.score_stride}"
+        )
     if d.test_documents < 1 or d.val_documents < 1:
         raise UserError("data.val_documents and data.test_documents must be >= 1")
 
@@ -154,18 +160,32 @@ def token_stream(cfg, split: str) -> np.ndarray:
     return _STREAMS[key]
 
 
-def scoring_windows(ids: np.ndarray, length: int):
-    """``(inputs, targets, weights)`` arrays ``[n, length]``: consecutive windows of
-    ``ids`` overlapping by one token, so each of ``ids[1:]`` is a target exactly once."""
+def scoring_windows(ids: np.ndarray, length: int, stride: int = 0):
+    """``(inputs, targets, weights)`` arrays ``[n, length]`` scoring each of ``ids[1:]``
+    exactly once. The first window scores all its targets; each next window moves on by
+    ``stride`` tokens (0: ``length``) and scores only its last ``stride``, so every token
+    after the first window is predicted from at least ``length - stride`` tokens of
+    context (a model that starts each window cold is not scored on its cold start)."""
+    stride = stride or length
+    if not 0 < stride <= length:
+        raise UserError(f"the scoring stride must be in 1..{length}; got {stride}")
     targets_total = len(ids) - 1
-    count = max(-(-targets_total // length), 1)
-    padded = np.zeros(count * length + 1, np.int32)
+    count = 1 + max(-(-(targets_total - length) // stride), 0)
+    ends = length + np.arange(count) * stride
+    padded = np.zeros(ends[-1] + 1, np.int32)
     padded[: len(ids)] = ids
-    starts = np.arange(count) * length
+    starts = ends - length
     inputs = np.stack([padded[s : s + length] for s in starts])
     targets = np.stack([padded[s + 1 : s + length + 1] for s in starts])
-    weights = (starts[:, None] + np.arange(length)[None, :] < targets_total).astype(np.float32)
+    position = starts[:, None] + np.arange(length)[None, :]
+    first_scored = np.where(np.arange(count) == 0, 0, ends - stride)[:, None]
+    weights = ((position >= first_scored) & (position < targets_total)).astype(np.float32)
     return inputs, targets, weights
+
+
+def score_stride(cfg) -> int:
+    """``data.score_stride``, 0 meaning half the window."""
+    return cfg.data.score_stride or max(cfg.data.sequence_length // 2, 1)
 
 
 def _as_model_input(inputs, targets, weights):
@@ -196,7 +216,7 @@ def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | N
         )
         windows = windows.map(_as_model_input)
         return windows.batch(batch, drop_remainder=True).prefetch(AUTOTUNE)
-    inputs, targets, weights = scoring_windows(token_stream(cfg, split), length)
+    inputs, targets, weights = scoring_windows(token_stream(cfg, split), length, score_stride(cfg))
     windows = tf.data.Dataset.from_tensor_slices((inputs, targets, weights)).map(_as_model_input)
     return evaluation_batches(windows, batch, input_context).cache().prefetch(AUTOTUNE)
 

@@ -38,10 +38,11 @@ def _log_softmax(logits: np.ndarray) -> np.ndarray:
     return logits - top - np.log(np.exp(logits - top).sum(axis=-1, keepdims=True))
 
 
-def stream_nats(model: keras.Model, ids: np.ndarray, length: int) -> float:
+def stream_nats(model: keras.Model, ids: np.ndarray, length: int, stride: int = 0) -> float:
     """-ln P(ids[1:] | ids[0]) in nats: every token but the first predicted once, from at
-    most ``length`` tokens of context (``data.scoring_windows``)."""
-    inputs, targets, weights = data.scoring_windows(np.asarray(ids, np.int32), length)
+    most ``length`` tokens of context, windows moving on by ``stride``
+    (``data.scoring_windows``)."""
+    inputs, targets, weights = data.scoring_windows(np.asarray(ids, np.int32), length, stride)
     total = 0.0
     for start in range(0, len(inputs), SCORE_BATCH):
         chunk = slice(start, start + SCORE_BATCH)
@@ -70,7 +71,8 @@ def score_text(model: keras.Model, cfg, text: str) -> dict[str, float]:
     """The model's scores of ``text`` read as a stream that starts a new line."""
     stream = text if text.startswith("\n") else "\n" + text
     ids = np.asarray(data.tokenizer(cfg).encode(stream), np.int32)
-    return text_scores(stream_nats(model, ids, cfg.data.sequence_length), stream, len(ids))
+    nats = stream_nats(model, ids, cfg.data.sequence_length, data.score_stride(cfg))
+    return text_scores(nats, stream, len(ids))
 
 
 def make_sampler(name: str, temperature: float, seed: int):
