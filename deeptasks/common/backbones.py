@@ -4,8 +4,7 @@ with its weights) for fine-tuning."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from deeptasks.common import hub
 from deeptasks.errors import UserError
 
 # Named image encoders (keras-hub ResNetBackbone configs, randomly initialised).
@@ -45,19 +44,7 @@ def image_encoder(backbone: str, preset: str, image_size: int, stages: int = 0):
     import keras_hub
 
     if preset:
-        if (
-            "://" not in preset
-            and ("/" in preset or preset.startswith("."))
-            and not Path(preset).is_dir()
-        ):
-            raise UserError(f"backbone preset folder not found: {preset}")
-        try:
-            return keras_hub.models.Backbone.from_preset(preset)
-        except (ValueError, FileNotFoundError, OSError) as err:
-            raise UserError(
-                f"cannot load keras-hub preset '{preset}' ({type(err).__name__}); give a local "
-                "preset folder (save_to_preset) or a preset name with internet"
-            ) from None
+        return hub.from_preset(keras_hub.models.Backbone, preset, "backbone")
     if backbone not in ENCODERS:
         raise UserError(f"unknown backbone '{backbone}'; valid: {', '.join(ENCODERS)}")
     config = dict(ENCODERS[backbone])

@@ -149,3 +149,63 @@ def test_non_utf8_input_is_one_line(train_smoke, tmp_path, error_line):
     bad.write_bytes("caf\xe9".encode("latin-1"))
     assert main(["predict", "--workdir", str(train_smoke("language_model")), str(bad)]) == 2
     assert "not UTF-8" in error_line()
+
+
+def _tiny_gpt2_preset(folder):
+    """A 1-layer GPT-2 with a byte-level BPE of the 256 bytes and four merges, saved with
+    ``save_to_preset`` as a hub preset would be (offline: nothing is downloaded)."""
+    import keras_hub
+    from keras_hub.src.tokenizers.byte_pair_tokenizer import bytes_to_unicode
+
+    merges = ["t h", "Ġ t", "Ġt h", "e r"]
+    vocabulary = {"<|endoftext|>": 0}
+    for piece in [*bytes_to_unicode()[1], *(m.replace(" ", "") for m in merges)]:
+        vocabulary[piece] = len(vocabulary)
+    tokenizer = keras_hub.models.GPT2Tokenizer(vocabulary=vocabulary, merges=merges)
+    backbone = keras_hub.models.GPT2Backbone(
+        vocabulary_size=len(vocabulary),
+        num_layers=1,
+        num_heads=2,
+        hidden_dim=16,
+        intermediate_dim=32,
+        max_sequence_length=64,
+    )
+    preprocessor = keras_hub.models.GPT2CausalLMPreprocessor(tokenizer, sequence_length=32)
+    lm = keras_hub.models.GPT2CausalLM(backbone=backbone, preprocessor=preprocessor)
+    lm.save_to_preset(str(folder))
+    return lm
+
+
+def test_a_gpt2_preset_is_fine_tuned_from_its_own_weights_offline(tmp_path, capsys):
+    import keras
+
+    saved = _tiny_gpt2_preset(tmp_path / "preset")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for k in range(6):
+        (docs / f"d{k}.txt").write_text(f"Document {k} speaks.\nThe other line, the {k}th.\n")
+    run = tmp_path / "run"
+    argv = ["train", "language_model", "--preset", "smoke", "--model", "gpt"]
+    argv += ["--set", f"model.preset={tmp_path / 'preset'}", "--set", "data.sources=files"]
+    argv += ["--set", f"data.folder={docs}", "--set", "data.val_documents=1"]
+    argv += ["--set", "data.test_documents=1", "--set", "train.learning_rate=1e-4"]
+    assert main([*argv, "--workdir", str(run)]) == 0
+    capsys.readouterr()
+    tuned = keras.saving.load_model(run / "model.keras", safe_mode=True)
+    before = keras.ops.convert_to_numpy(saved.backbone.token_embedding.embeddings).ravel()
+    after = keras.ops.convert_to_numpy(tuned.backbone.token_embedding.embeddings).ravel()
+    # trained (the weights moved) from the preset's weights, not from a fresh start
+    assert np.abs(after - before).max() > 0
+    assert np.corrcoef(before, after)[0, 1] > 0.99
+    # its tokenizer is the preset's byte-level BPE: text outside the plays still encodes
+    cfg = TASK.config("smoke", [f"model.preset={tmp_path / 'preset'}", "model.name=gpt"])
+    assert data.tokenizer(cfg).size == 261
+    assert data.tokenizer(cfg).decode(data.tokenizer(cfg).encode("café\nthe")) == "café\nthe"
+    assert main(["predict", "--workdir", str(run), "--score", str(docs / "d0.txt")]) == 0
+    assert "bits/char" in capsys.readouterr().out
+
+
+def test_a_missing_preset_folder_is_one_line(tmp_path, error_line):
+    argv = ["train", "language_model", "--preset", "smoke", "--model", "gpt", "--set"]
+    assert main([*argv, f"model.preset={tmp_path / 'none'}", "--workdir", str(tmp_path)]) == 2
+    assert "preset folder not found" in error_line()

@@ -34,6 +34,9 @@ class ModelConfig:
     heads: int = 4  # gpt
     intermediate_dim: int = 512  # gpt feed-forward
     dropout: float = 0.1
+    # gpt: a keras-hub causal-LM preset to fine-tune (a hub name, with internet, or a local
+    # save_to_preset folder); it brings its own architecture, weights and tokenizer
+    preset: str = ""
     ngram_orders: tuple[int, ...] = (5, 6, 7, 8)  # the baseline's order is picked on val
     # generation (predict, samples)
     sampler: str = choice("top_k", "greedy", "top_k", "top_p", "beam", "contrastive")

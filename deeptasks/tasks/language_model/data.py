@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from deeptasks.common import tokenizers
+from deeptasks.common import hub, tokenizers
 from deeptasks.datasets import cache, english
 from deeptasks.datasets.batching import evaluation_batches, input_pipeline
 from deeptasks.errors import UserError
@@ -46,6 +46,8 @@ def check(cfg) -> None:
             f"data.score_stride must be in 0..{d.sequence_length} (data.sequence_length);"
             f" got {d.score_stride}"
         )
+    if cfg.model.preset and cfg.model.name != "gpt":
+        raise UserError("model.preset fine-tunes a keras-hub causal LM; use it with --model gpt")
     if d.test_documents < 1 or d.val_documents < 1:
         raise UserError("data.val_documents and data.test_documents must be >= 1")
 
@@ -118,6 +120,45 @@ class PieceTokenizer:
         return ""  # SentencePiece keeps every training character and maps others to <unk>
 
 
+class PresetTokenizer:
+    """A keras-hub preset's own tokenizer (for GPT-2, byte-level BPE: every text encodes),
+    applied line by line with the encoding of a newline between lines."""
+
+    def __init__(self, preset: str):
+        import keras_hub
+
+        self.preset = preset
+        self._tokenizer = hub.from_preset(keras_hub.tokenizers.Tokenizer, preset, "tokenizer")
+        self.size = int(self._tokenizer.vocabulary_size())
+        self._newline = self._ids(self._tokenizer.tokenize(["\n"]))[0]
+
+    @staticmethod
+    def _ids(rows) -> list[list[int]]:
+        rows = rows.to_list() if hasattr(rows, "to_list") else rows  # ragged tensor or lists
+        return [[int(i) for i in row] for row in rows]
+
+    def encode(self, text: str) -> list[int]:
+        lines = text.split("\n")
+        ids: list[int] = []
+        for start in range(0, len(lines), 4096):
+            batch = lines[start : start + 4096]
+            for index, row in enumerate(self._ids(self._tokenizer.tokenize(batch))):
+                ids += row
+                if start + index < len(lines) - 1:
+                    ids += self._newline
+        return ids
+
+    def decode(self, ids) -> str:
+        if len(ids) == 0:
+            return ""
+        text = self._tokenizer.detokenize(np.asarray(ids, np.int32))
+        text = text.numpy() if hasattr(text, "numpy") else text
+        return text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+
+    def unknown(self, text: str) -> str:
+        return ""  # byte-level: every character has an encoding
+
+
 _TOKENIZERS: dict[tuple, Any] = {}
 _STREAMS: dict[tuple, np.ndarray] = {}
 
@@ -127,13 +168,19 @@ def corpus_key(cfg) -> tuple:
     return (tuple(d.sources), d.folder, d.val_documents, d.test_documents, d.tokenizer)
 
 
+def tokenizer_key(cfg) -> tuple:
+    return corpus_key(cfg) + (cfg.data.vocabulary_size, cfg.model.preset)
+
+
 def tokenizer(cfg):
     """The run's tokenizer, made from the training split (the same split, the same one),
-    once per process."""
-    key = corpus_key(cfg) + (cfg.data.vocabulary_size,)
+    or the preset's own when fine-tuning ``model.preset``; once per process."""
+    key = tokenizer_key(cfg)
     if key not in _TOKENIZERS:
         train_text = split_text(cfg, "train")
-        if cfg.data.tokenizer == "characters":
+        if cfg.model.preset:
+            _TOKENIZERS[key] = PresetTokenizer(cfg.model.preset)
+        elif cfg.data.tokenizer == "characters":
             _TOKENIZERS[key] = CharacterTokenizer("".join(sorted(set(train_text))))
         else:
             lines = [line for line in train_text.split("\n") if line]
@@ -154,7 +201,7 @@ def facts(cfg) -> dict:
 
 def token_stream(cfg, split: str) -> np.ndarray:
     """The split's stream as token ids, once per process."""
-    key = corpus_key(cfg) + (cfg.data.vocabulary_size, cfg.data.eval_characters, split)
+    key = tokenizer_key(cfg) + (cfg.data.eval_characters, split)
     if key not in _STREAMS:
         _STREAMS[key] = np.asarray(tokenizer(cfg).encode(split_text(cfg, split)), np.int32)
     return _STREAMS[key]

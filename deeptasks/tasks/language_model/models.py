@@ -10,7 +10,9 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from deeptasks.common import hub
 from deeptasks.common.training import make_optimizer
+from deeptasks.errors import UserError
 from deeptasks.tasks.base import ModelSpec
 from deeptasks.tasks.language_model.config import ModelConfig
 
@@ -53,9 +55,24 @@ def gpt(model: ModelConfig, vocabulary_size: int, sequence_length: int) -> keras
     output embedding) at ``layers`` x ``embedding_dim``, from scratch, without a
     preprocessor: it takes token ids, and decodes with its key/value cache.
 
+    With ``model.preset``, the preset's causal LM instead, with its weights, to fine-tune
+    (its own size; ``data.sequence_length`` must fit its positions).
+
     Reference: Radford et al., "Language Models are Unsupervised Multitask Learners", 2019.
     """
     import keras_hub
+
+    if model.preset:
+        lm = hub.from_preset(
+            keras_hub.models.CausalLM, model.preset, "causal LM", preprocessor=None
+        )
+        longest = getattr(lm.backbone, "max_sequence_length", None)
+        if longest and sequence_length > longest:
+            raise UserError(
+                f"data.sequence_length {sequence_length} is longer than the preset's "
+                f"{longest} positions; set data.sequence_length <= {longest}"
+            )
+        return lm
 
     backbone = keras_hub.models.GPT2Backbone(
         vocabulary_size=vocabulary_size,
@@ -70,11 +87,14 @@ def gpt(model: ModelConfig, vocabulary_size: int, sequence_length: int) -> keras
 
 
 def compile_model(model: keras.Model, cfg) -> None:
-    """Cross-entropy of the next token over real tokens (padding weighs nothing), Adam
-    with the run's schedule and clipping, next-token accuracy."""
+    """Cross-entropy of the next token, the mean over scored tokens (padding and a scoring
+    window's context weigh nothing, and do not count in the mean either), Adam with the
+    run's schedule and clipping, next-token accuracy."""
     model.compile(
         optimizer=make_optimizer(cfg.train),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        loss=keras.losses.SparseCategoricalCrossentropy(
+            from_logits=True, reduction="mean_with_sample_weight"
+        ),
         weighted_metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
         jit_compile=cfg.runtime.jit_compile,
     )

@@ -11,6 +11,7 @@ import keras
 
 from deeptasks.common.io import write_json, write_text
 from deeptasks.common.plots import plt
+from deeptasks.tasks.language_model import data
 from deeptasks.tasks.language_model.inference import SAMPLERS, generate
 
 PROMPTS = ("ROMEO. ", "To be, or not", "The king is dead,")
@@ -49,20 +50,24 @@ def write_samples(model: keras.Model, cfg, samples_dir: Path) -> list[Path]:
     ]
     history = samples_dir.parent / "history.csv"
     if history.is_file():
-        written.append(_curve(history, samples_dir / "val_bits_per_char.png"))
+        # the loss is nats per scored token; every val token but the first is scored once
+        tokens_per_char = (len(data.token_stream(cfg, "val")) - 1) / (
+            len(data.split_text(cfg, "val")) - 1
+        )
+        written.append(_curve(history, tokens_per_char, samples_dir / "val_bits_per_char.png"))
     return written
 
 
-def _curve(history: Path, path: Path) -> Path:
-    """Validation bits per token over the epochs (the loss is nats per token)."""
+def _curve(history: Path, tokens_per_char: float, path: Path) -> Path:
+    """Validation bits per character over the epochs."""
     with open(history) as handle:
         rows = list(csv.DictReader(handle))
     epochs = [int(row["epoch"]) + 1 for row in rows]
-    bits = [float(row["val_loss"]) / math.log(2) for row in rows]
+    bits = [float(row["val_loss"]) * tokens_per_char / math.log(2) for row in rows]
     figure, axes = plt.subplots(figsize=(6, 3.5))
     axes.plot(epochs, bits, marker="o")
     axes.set_xlabel("epoch")
-    axes.set_ylabel("validation bits per token")
+    axes.set_ylabel("validation bits per character")
     axes.grid(alpha=0.3)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
