@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -290,11 +291,18 @@ def read_tsv(path: Path) -> list[tuple[str, ...]]:
         return [tuple(row) for row in reader]
 
 
-def _build(tmp: Path, lists_dir: Path | None) -> dict[str, Any]:
-    if lists_dir is None:
-        state = cache.data_dir() / "apt-ddtp"
+def _apt_lists(sample: bool) -> Path:
+    """The folder of Translation lists: the shipped sample, or apt's (fetched into the data
+    dir the first time, English with every language of :data:`LANGUAGES`)."""
+    if sample:
+        return SAMPLE_DIR
+    state = cache.data_dir() / "apt-ddtp"
+    if not any((state / "lists").glob("*Translation-en*")):
         debian.fetch_lists(state, ("en", *LANGUAGES))
-        lists_dir = state / "lists"
+    return state / "lists"
+
+
+def _build(tmp: Path, lists_dir: Path) -> dict[str, Any]:
     records, sources = read_lists(lists_dir, ("en", *LANGUAGES))
     counts = {}
     for lang in LANGUAGES:
@@ -310,12 +318,47 @@ def corpus_dir(sample: bool = False) -> Path:
     records shipped in :data:`SAMPLE_DIR` (``sample=True``, no network)."""
     name = f"ddtp{'-sample' if sample else ''}-v{VERSION}"
     try:
-        return cache.build_once(name, lambda tmp: _build(tmp, SAMPLE_DIR if sample else None))
+        return cache.build_once(name, lambda tmp: _build(tmp, _apt_lists(sample)))
     except debian.DebianUnavailable as err:
         raise UserError(
             f"cannot fetch the DDTP lists with apt ({err}); use data.source=ddtp_sample "
             "(shipped records), tsv (data.tsv_path: your pairs) or wmt14/ted (tfds, internet)"
         ) from None
+
+
+def english_documents(sample: bool = False) -> dict[str, dict[str, str]]:
+    """``{split: {family: text}}``: the English descriptions for language models, one
+    document per package family (every package of it, by name: its synopsis, then one
+    line per prose paragraph), split by :func:`split_of` like the translation pairs, so a
+    family held out here is held out there too. One description per package (the
+    smallest md5 when the lists carry several versions)."""
+    name = f"ddtp-english{'-sample' if sample else ''}-v{VERSION}"
+
+    def build(tmp: Path) -> dict[str, Any]:
+        records, sources = read_lists(_apt_lists(sample), ("en",))
+        by_package: dict[str, Record] = {}
+        for md5 in sorted(records["en"]):
+            by_package.setdefault(records["en"][md5].package, records["en"][md5])
+        families: dict[str, list[str]] = {}
+        for package in sorted(by_package):
+            record = by_package[package]
+            lines = [record.synopsis, *(" ".join(p) for p in record.paragraphs if p)]
+            families.setdefault(family(package), []).append("\n".join(lines))
+        documents: dict[str, dict[str, str]] = {split: {} for split in SPLITS}
+        for name_, texts in sorted(families.items()):
+            documents[split_of(name_)][name_] = "\n".join(texts)
+        (tmp / "english.json").write_text(json.dumps(documents, ensure_ascii=False))
+        counts = {split: len(items) for split, items in documents.items()}
+        return {"version": VERSION, "sources": sources, "families": counts}
+
+    try:
+        folder = cache.build_once(name, build)
+    except debian.DebianUnavailable as err:
+        raise UserError(
+            f"cannot fetch the DDTP lists with apt ({err}); use data.sources=ddtp_sample "
+            "(shipped records) or your own text (files, data.folder)"
+        ) from None
+    return json.loads((folder / "english.json").read_text(encoding="utf-8"))
 
 
 def load_pairs(split: str, target: str, sample: bool = False) -> list[tuple[str, str]]:

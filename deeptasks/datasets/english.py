@@ -8,11 +8,19 @@ Sources (``data.sources``, comma-separated):
   document a play;
 * ``docstrings``: the docstrings of the Python standard library's top-level modules, one
   document a module (read with ``ast``, nothing imported);
-* ``files``: a user's plain-text files (``data.folder``, ``*.txt``), one document a file.
+* ``files``: a user's plain-text files (``data.folder``, ``*.txt``), one document a file;
+* ``ddtp`` (``ddtp_sample``: the records shipped for tests): Debian's English package
+  descriptions, one document a package family, split as the DDTP corpora split them
+  (:func:`deeptasks.datasets.ddtp.split_of`: 5% of families test, 5% validation), so a
+  family held out from translation or summarization is held out here too;
+* ``lm1b``: the One Billion Word benchmark through tfds (internet the first time): its
+  test split is ours, the last 1% of its train our validation; ``tfds_sentences`` caps
+  the training sentences (a tenth of it the others).
 
 A document's split is fixed by a hash of its name: the ``test_documents`` and
 ``val_documents`` with the smallest hashes of each source are held out, so adding a
-source or a file never moves another document between splits. The manifest written to
+source or a file never moves another document between splits. ``ddtp`` and ``lm1b``
+bring their own splits (above). The manifest written to
 ``<data dir>/english-v1-<sources>/`` records the sources' versions and every document's
 split and size.
 """
@@ -29,7 +37,8 @@ from deeptasks.datasets import cache, english_text
 from deeptasks.errors import UserError
 
 VERSION = "english-v1"
-SOURCES = ("shakespeare", "docstrings", "files")
+SOURCES = ("shakespeare", "docstrings", "files", "ddtp", "ddtp_sample", "lm1b")
+PRESPLIT = ("ddtp", "ddtp_sample", "lm1b")  # sources that bring their own split
 SPLITS = ("train", "val", "test")
 
 
@@ -80,14 +89,44 @@ def _source_documents(source: str, folder: str) -> dict[str, str]:
     raise UserError(f"unknown data.sources entry '{source}'; valid: {', '.join(SOURCES)}")
 
 
+def _presplit_documents(source: str, tfds_data_dir: str, tfds_sentences: int):
+    """``{split: {name: text}}`` of a source that brings its own split."""
+    if source in ("ddtp", "ddtp_sample"):
+        from deeptasks.datasets import ddtp
+
+        found = ddtp.english_documents(sample=source == "ddtp_sample")
+        return {split: {f"ddtp/{k}": v for k, v in found[split].items()} for split in SPLITS}
+    from deeptasks.datasets import tfds
+
+    documents = {}
+    for split in SPLITS:
+        limit = tfds_sentences if split == "train" else max(1, tfds_sentences // 10)
+        lines = tfds.lm1b_sentences(split, tfds_data_dir, limit if tfds_sentences else 0)
+        documents[split] = {f"lm1b/{split}": "\n".join(lines)}
+    return documents
+
+
 @lru_cache(maxsize=4)
 def split_documents(
-    sources: tuple[str, ...], folder: str, val_documents: int, test_documents: int
+    sources: tuple[str, ...],
+    folder: str,
+    val_documents: int,
+    test_documents: int,
+    tfds_data_dir: str = "",
+    tfds_sentences: int = 0,
 ) -> dict[str, tuple[tuple[str, str], ...]]:
     """``{split: ((name, text), ...)}``: per source, the documents with the smallest name
-    hashes go to test, the next to validation, the rest to training."""
+    hashes go to test, the next to validation, the rest to training (``ddtp`` and
+    ``lm1b``: their own split)."""
     splits: dict[str, list] = {split: [] for split in SPLITS}
     for source in sources:
+        if source in PRESPLIT:
+            found = _presplit_documents(source, tfds_data_dir, tfds_sentences)
+            for split in SPLITS:
+                if not found[split]:
+                    raise UserError(f"data.sources {source} has no {split} documents")
+                splits[split].extend(found[split].items())
+            continue
         documents = _source_documents(source, folder)
         held = min(test_documents + val_documents, len(documents) - 1)
         ranked = sorted(documents, key=_name_hash)
@@ -102,9 +141,18 @@ def split_documents(
     return {split: tuple(sorted(items)) for split, items in splits.items()}
 
 
-def corpus(sources: tuple[str, ...], folder: str, val_documents: int, test_documents: int):
+def corpus(
+    sources: tuple[str, ...],
+    folder: str,
+    val_documents: int,
+    test_documents: int,
+    tfds_data_dir: str = "",
+    tfds_sentences: int = 0,
+):
     """The split documents, with their manifest built once in the data dir."""
-    splits = split_documents(sources, folder, val_documents, test_documents)
+    splits = split_documents(
+        sources, folder, val_documents, test_documents, tfds_data_dir, tfds_sentences
+    )
 
     def build(tmp: Path) -> dict:
         return {
@@ -125,8 +173,11 @@ def corpus(sources: tuple[str, ...], folder: str, val_documents: int, test_docum
             },
         }
 
-    key = hashlib.sha256(repr((sources, folder, val_documents, test_documents)).encode())
-    if "files" in sources:  # a user's folder: its own manifest, by content
+    params = (sources, folder, val_documents, test_documents)
+    if "lm1b" in sources:
+        params += (tfds_sentences,)
+    key = hashlib.sha256(repr(params).encode())
+    if set(sources) & {"files", "ddtp"}:  # a user's folder, apt's lists: by content
         for _, text in splits["train"] + splits["val"] + splits["test"]:
             key.update(text.encode())
     name = f"{VERSION}-{'-'.join(sources)}-{key.hexdigest()[:10]}"

@@ -90,19 +90,44 @@ def translation_pairs(
     import tensorflow_datasets as tfds
 
     name = f"{TRANSLATION_DATASETS[source]}/{config}"
-    try:
-        builder = tfds.builder(name, data_dir=data_dir or None)
-        builder.download_and_prepare()
-        dataset = builder.as_dataset(split=TRANSLATION_SPLITS[split], shuffle_files=False)
-        first, second = builder.info.supervised_keys
-    except Exception as err:  # tfds raises many types for "not downloaded / offline"
-        raise UserError(
-            f"{name} is not available through tfds ({type(err).__name__}); it needs internet "
-            "the first time, or set data.tfds_data_dir to a prepared copy"
-        ) from None
+    builder, dataset = _prepared(name, TRANSLATION_SPLITS[split], data_dir)
+    first, second = builder.info.supervised_keys
     if limit:
         dataset = dataset.take(limit)
     return [
         (item[first].decode("utf-8"), item[second].decode("utf-8"))
         for item in dataset.as_numpy_iterator()
     ]
+
+
+def _prepared(name: str, split: str, data_dir: str):
+    """``(builder, dataset)`` of one split of a tfds dataset, downloaded and prepared first
+    if ``data_dir`` (or tfds's default) does not hold it yet."""
+    import sys
+
+    import tensorflow_datasets as tfds
+
+    try:
+        builder = tfds.builder(name, data_dir=data_dir or None)
+        if not builder.is_prepared():
+            print(f"preparing {name} with tfds (downloads it: needs internet)", file=sys.stderr)
+            builder.download_and_prepare()
+        return builder, builder.as_dataset(split=split, shuffle_files=False)
+    except Exception as err:  # tfds raises many types for "not downloaded / offline"
+        raise UserError(
+            f"{name} is not available through tfds ({type(err).__name__}); it needs internet "
+            "the first time, or set data.tfds_data_dir to a prepared copy"
+        ) from None
+
+
+# Language models: LM1B has train and test; our validation is the last 1% of its train.
+LM1B_SPLITS = {"train": "train[:99%]", "val": "train[99%:]", "test": "test"}
+
+
+def lm1b_sentences(split: str, data_dir: str = "", limit: int = 0) -> list[str]:
+    """The first ``limit`` sentences (all when 0) of one split of the One Billion Word
+    benchmark (``lm1b``, feature ``text``), in tfds's order."""
+    _, dataset = _prepared("lm1b", LM1B_SPLITS[split], data_dir)
+    if limit:
+        dataset = dataset.take(limit)
+    return [item["text"].decode("utf-8") for item in dataset.as_numpy_iterator()]

@@ -41,6 +41,29 @@ def test_user_files_are_split_by_file(tmp_path):
         english.split_documents(("files",), str(few), 1, 1)
 
 
+def test_debian_descriptions_are_split_by_package_family_as_the_ddtp_corpora_split():
+    from deeptasks.datasets import ddtp
+
+    splits = english.split_documents(("ddtp_sample",), "", 3, 3)
+    names = {split: {name for name, _ in items} for split, items in splits.items()}
+    assert all(names[split] for split in names)
+    assert not (names["train"] & names["test"] or names["train"] & names["val"])
+    for split, found in names.items():  # the translation pairs' split of the same family
+        assert {ddtp.split_of(name.removeprefix("ddtp/")) for name in found} == {split}
+    text = dict(splits["train"])["ddtp/0ad"]
+    assert "Real-time strategy game of ancient warfare" in text  # 0ad and 0ad-data's
+
+
+def test_lm1b_comes_through_tfds_with_its_own_test_split(monkeypatch):
+    import tensorflow_datasets as tfds
+
+    with tfds.testing.mock_data(num_examples=40):
+        splits = english.split_documents(("lm1b",), "", 3, 3, "", 20)
+    assert [name for name, _ in splits["test"]] == ["lm1b/test"]
+    assert len(dict(splits["train"])["lm1b/train"].split("\n")) == 20
+    assert len(dict(splits["val"])["lm1b/val"].split("\n")) == 2
+
+
 @pytest.mark.parametrize("length,stride", [(4, 0), (4, 4), (4, 2), (5, 1), (20, 10)])
 def test_scoring_windows_predict_every_token_but_the_first_once(length, stride):
     ids = np.arange(1, 12)

@@ -52,9 +52,20 @@ def check(cfg) -> None:
         raise UserError("data.val_documents and data.test_documents must be >= 1")
 
 
-def documents(cfg) -> dict[str, tuple[tuple[str, str], ...]]:
+def _corpus(cfg):
     d = cfg.data
-    return english.corpus(tuple(d.sources), d.folder, d.val_documents, d.test_documents)[0]
+    return english.corpus(
+        tuple(d.sources),
+        d.folder,
+        d.val_documents,
+        d.test_documents,
+        d.tfds_data_dir,
+        d.tfds_sentences,
+    )
+
+
+def documents(cfg) -> dict[str, tuple[tuple[str, str], ...]]:
+    return _corpus(cfg)[0]
 
 
 def split_text(cfg, split: str) -> str:
@@ -165,7 +176,14 @@ _STREAMS: dict[tuple, np.ndarray] = {}
 
 def corpus_key(cfg) -> tuple:
     d = cfg.data
-    return (tuple(d.sources), d.folder, d.val_documents, d.test_documents, d.tokenizer)
+    return (
+        tuple(d.sources),
+        d.folder,
+        d.val_documents,
+        d.test_documents,
+        d.tfds_sentences if "lm1b" in d.sources else 0,
+        d.tokenizer,
+    )
 
 
 def tokenizer_key(cfg) -> tuple:
@@ -271,7 +289,7 @@ def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | N
 def describe_data(cfg) -> dict[str, Any]:
     check(cfg)
     d = cfg.data
-    splits, manifest = english.corpus(tuple(d.sources), d.folder, d.val_documents, d.test_documents)
+    splits, manifest = _corpus(cfg)
     tok = tokenizer(cfg)
     return {
         "corpus": manifest["corpus"],
