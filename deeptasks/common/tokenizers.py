@@ -41,7 +41,10 @@ def _quiet_native_stderr():
 
 
 def train_sentencepiece(
-    sentences: Sequence[str], vocabulary_size: int, model_type: str = "unigram"
+    sentences: Sequence[str],
+    vocabulary_size: int,
+    model_type: str = "unigram",
+    setting: str = "model.vocabulary_size",
 ) -> bytes:
     """A SentencePiece model proto trained on ``sentences``, with keras-hub's settings
     (``compute_sentence_piece_proto``: NFKC normalisation, the ids above) and every
@@ -73,7 +76,7 @@ def train_sentencepiece(
         if least is not None:
             raise UserError(
                 f"the training text has more distinct characters than a vocabulary of "
-                f"{vocabulary_size} holds; set model.vocabulary_size to at least "
+                f"{vocabulary_size} holds; set {setting} to at least "
                 f"{least.group(1)}"
             ) from None
         most = re.search(r"<= (\d+)", str(err))
@@ -81,13 +84,17 @@ def train_sentencepiece(
             raise
         raise UserError(
             f"the training text is too small for a vocabulary of {vocabulary_size}; "
-            f"set model.vocabulary_size to at most {most.group(1)}"
+            f"set {setting} to at most {most.group(1)}"
         ) from None
     return model.getvalue()
 
 
 def cached_sentencepiece(
-    sentences: Sequence[str], vocabulary_size: int, cache_dir: Path, model_type: str = "unigram"
+    sentences: Sequence[str],
+    vocabulary_size: int,
+    cache_dir: Path,
+    model_type: str = "unigram",
+    setting: str = "model.vocabulary_size",
 ) -> bytes:
     """:func:`train_sentencepiece`, kept in ``cache_dir`` under a digest of the sentences
     and settings, so a second run with the same training split reuses it."""
@@ -98,7 +105,7 @@ def cached_sentencepiece(
     path = Path(cache_dir) / f"{digest.hexdigest()[:20]}.model"
     if path.is_file():
         return path.read_bytes()
-    proto = train_sentencepiece(sentences, vocabulary_size, model_type)
+    proto = train_sentencepiece(sentences, vocabulary_size, model_type, setting)
     atomic_write_bytes(path, proto)
     return proto
 

@@ -87,8 +87,6 @@ def translation_pairs(
     """``[(source, target)]`` of ``wmt14_translate/<config>`` (e.g. ``de-en``: German to
     English) or ``ted_hrlr_translate/<config>`` (e.g. ``pt_to_en``); the first ``limit``
     of them when ``limit`` > 0. The config's first language is the source."""
-    import tensorflow_datasets as tfds
-
     name = f"{TRANSLATION_DATASETS[source]}/{config}"
     builder, dataset = _prepared(name, TRANSLATION_SPLITS[split], data_dir)
     first, second = builder.info.supervised_keys
@@ -103,6 +101,7 @@ def translation_pairs(
 def _prepared(name: str, split: str, data_dir: str):
     """``(builder, dataset)`` of one split of a tfds dataset, downloaded and prepared first
     if ``data_dir`` (or tfds's default) does not hold it yet."""
+    import logging
     import sys
 
     import tensorflow_datasets as tfds
@@ -111,6 +110,8 @@ def _prepared(name: str, split: str, data_dir: str):
         builder = tfds.builder(name, data_dir=data_dir or None)
         if not builder.is_prepared():
             print(f"preparing {name} with tfds (downloads it: needs internet)", file=sys.stderr)
+            # Offline, urllib3 logs every retry; the error below says it in one line.
+            logging.getLogger("urllib3").setLevel(logging.ERROR)
             builder.download_and_prepare()
         return builder, builder.as_dataset(split=split, shuffle_files=False)
     except Exception as err:  # tfds raises many types for "not downloaded / offline"

@@ -113,6 +113,22 @@ def test_character_tokenizer_round_trips_and_marks_unknown_characters():
     assert tok.unknown("abcz") == "cz"
 
 
+def test_piece_tokenizer_round_trips_lines_and_names_characters_it_has_no_piece_for():
+    from deeptasks.common import tokenizers
+
+    lines = [f"To be, or not to be: that is the question {k}." for k in range(200)]
+    with pytest.raises(UserError, match="set data.vocabulary_size to at most"):
+        tokenizers.train_sentencepiece(lines, 500, setting="data.vocabulary_size")
+    tok = data.PieceTokenizer(tokenizers.train_sentencepiece(lines, 40))
+    text = "To be, or not\nthat is the question 7."
+    ids = tok.encode(text)
+    assert ids.count(data.NEWLINE_PIECE) == 1 and tok.decode(ids) == text
+    assert tok.unknown("To be, or not\nZebra ß") == "Zß"  # not in the lines
+    prompt, more = tok.encode("\nTo be, or not"), tok.encode(" to be")
+    assert tok.decode(more) == "to be"  # a line's first piece loses its space...
+    assert inference.continuation_text(tok, prompt, more) == " to be"  # ...not after a prompt
+
+
 @pytest.fixture(scope="module")
 def gpt():
     cfg = _cfg("model.name=gpt")

@@ -70,9 +70,7 @@ def default() -> TaskConfig:
         "default",
         DataConfig(tokenizer="sentencepiece", sequence_length=64),
         ModelConfig(),
-        TrainConfig(
-            epochs=8, steps_per_epoch=110, batch_size=64, learning_rate=5e-3, clipnorm=1.0
-        ),
+        TrainConfig(epochs=8, steps_per_epoch=110, batch_size=64, learning_rate=5e-3, clipnorm=1.0),
     )
 
 

@@ -128,7 +128,11 @@ class PieceTokenizer:
         return "\n".join(tokenizers.decode(self.proto, [*lines, line]))
 
     def unknown(self, text: str) -> str:
-        return ""  # SentencePiece keeps every training character and maps others to <unk>
+        """The distinct characters of ``text`` that SentencePiece reads as ``<unk>`` (it
+        keeps every training character; others have no piece), in order."""
+        chars = sorted(set(text) - {"\n"})
+        rows = tokenizers.encode(self.proto, chars)
+        return "".join(c for c, row in zip(chars, rows, strict=True) if tokenizers.UNK_ID in row)
 
 
 class PresetTokenizer:
@@ -203,7 +207,9 @@ def tokenizer(cfg):
         else:
             lines = [line for line in train_text.split("\n") if line]
             folder = cache.data_dir() / "tokenizers"
-            proto = tokenizers.cached_sentencepiece(lines, cfg.data.vocabulary_size, folder)
+            proto = tokenizers.cached_sentencepiece(
+                lines, cfg.data.vocabulary_size, folder, setting="data.vocabulary_size"
+            )
             _TOKENIZERS[key] = PieceTokenizer(proto)
     return _TOKENIZERS[key]
 

@@ -171,4 +171,12 @@ def generate(
             model, make_sampler(sampler, temperature, seed), buffer, len(context), cached
         )
         produced += filled[0, len(context) :].tolist()
-    return tokenizer.decode(produced)
+    return continuation_text(tokenizer, ids, produced)
+
+
+def continuation_text(tokenizer, ids: list[int], produced: list[int]) -> str:
+    """The text of ``produced`` as it follows ``ids``: decoded together and the prompt's
+    text taken off, since a subword decoder drops the space that opens a line's first
+    piece (``"▁the"`` alone decodes to ``"the"``, after ``"not"`` to ``" the"``)."""
+    head, whole = tokenizer.decode(ids), tokenizer.decode(ids + produced)
+    return whole[len(head) :] if whole.startswith(head) else tokenizer.decode(produced)

@@ -28,7 +28,8 @@ def _read(path: Path) -> str:
 
 
 def _unknown_note(cfg, text: str) -> None:
-    """Characters a character model never saw are read as its ``<unk>``: said once."""
+    """Characters the tokenizer never saw in training are read as its ``<unk>``: said
+    once."""
     unknown = data.tokenizer(cfg).unknown(text)
     if unknown:
         print(
