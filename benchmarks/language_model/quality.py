@@ -29,7 +29,7 @@ GPT_SETTINGS = {
         "model.layers=4",
         "model.intermediate_dim=1024",
         "train.learning_rate=2e-3",
-        "train.epochs=18",
+        "train.epochs=16",
     ],
     "default": [
         "model.layers=2",
