@@ -82,7 +82,7 @@ ECOSYSTEMS = (
     "tryton-modules-",
 )
 ECOSYSTEM_SUFFIXES = ("-perl", "-java", "-ocaml", "-ocaml-dev", "-cil", "-clojure")
-_LIST_ITEM = re.compile(r"^\s*(?:[*+•·o-]|\d+[.)]|[a-z][.)])\s")
+LIST_ITEM = re.compile(r"^\s*(?:[*+•·o-]|\d+[.)]|[a-z][.)])\s")
 _URL = re.compile(r"https?://|www\.|ftp://|\S+@\S+\.\w")
 _ABBREVIATIONS = (
     "e.g.|i.e.|etc.|vs.|cf.|approx.|incl.|Dr.|Mr.|Mrs.|No.|ca.|bzw.|z.B.|z. B.|d.h.|d. h.|"
@@ -99,6 +99,7 @@ class Record:
     package: str
     synopsis: str
     paragraphs: tuple[tuple[str, ...] | None, ...]  # None: a list or verbatim paragraph
+    body: tuple[str, ...] = ()  # the long description's lines, the first space taken off
 
 
 def parse_translation(text: str, lang: str) -> dict[str, Record]:
@@ -119,7 +120,7 @@ def parse_translation(text: str, lang: str) -> dict[str, Record]:
             if not line.startswith(" "):
                 break
             body.append(line[1:])
-        records[md5] = Record(package, synopsis, paragraphs(body))
+        records[md5] = Record(package, synopsis, paragraphs(body), tuple(body))
     return records
 
 
@@ -130,7 +131,7 @@ def paragraphs(body: list[str]) -> tuple[tuple[str, ...] | None, ...]:
     for line in [*body, "."]:
         if line.strip() == ".":
             if current:
-                clean = all(not ln.startswith(" ") and not _LIST_ITEM.match(ln) for ln in current)
+                clean = all(not ln.startswith(" ") and not LIST_ITEM.match(ln) for ln in current)
                 found.append(tuple(current) if clean else None)
             current = []
         else:
@@ -291,7 +292,7 @@ def read_tsv(path: Path) -> list[tuple[str, ...]]:
         return [tuple(row) for row in reader]
 
 
-def _apt_lists(sample: bool) -> Path:
+def lists_dir(sample: bool) -> Path:
     """The folder of Translation lists: the shipped sample, or apt's (fetched into the data
     dir the first time, English with every language of :data:`LANGUAGES`)."""
     if sample:
@@ -318,7 +319,7 @@ def corpus_dir(sample: bool = False) -> Path:
     records shipped in :data:`SAMPLE_DIR` (``sample=True``, no network)."""
     name = f"ddtp{'-sample' if sample else ''}-v{VERSION}"
     try:
-        return cache.build_once(name, lambda tmp: _build(tmp, _apt_lists(sample)))
+        return cache.build_once(name, lambda tmp: _build(tmp, lists_dir(sample)))
     except debian.DebianUnavailable as err:
         raise UserError(
             f"cannot fetch the DDTP lists with apt ({err}); use data.source=ddtp_sample "
@@ -335,7 +336,7 @@ def english_documents(sample: bool = False) -> dict[str, dict[str, str]]:
     name = f"ddtp-english{'-sample' if sample else ''}-v{VERSION}"
 
     def build(tmp: Path) -> dict[str, Any]:
-        records, sources = read_lists(_apt_lists(sample), ("en",))
+        records, sources = read_lists(lists_dir(sample), ("en",))
         by_package: dict[str, Record] = {}
         for md5 in sorted(records["en"]):
             by_package.setdefault(records["en"][md5].package, records["en"][md5])
