@@ -19,11 +19,11 @@ from deeptasks.common.losses import (
     half_sum_squared_error,
 )
 from deeptasks.common.metrics.image import psnr
+from deeptasks.common.seq2seq.layers import AttentionGRUDecoder, BahdanauAttention
+from deeptasks.common.seq2seq.models import GRUTranslator, TransformerTranslator
+from deeptasks.common.seq2seq.objectives import SmoothedSparseCrossentropy, WarmupCosineDecay
 from deeptasks.tasks.denoising.models import NoiseLevelControl
 from deeptasks.tasks.speech_recognition.layers import LogMelSpectrogram, SpecAugment
-from deeptasks.tasks.translation.layers import AttentionGRUDecoder, BahdanauAttention
-from deeptasks.tasks.translation.models import GRUTranslator, TransformerTranslator
-from deeptasks.tasks.translation.objectives import SmoothedSparseCrossentropy, WarmupCosineDecay
 
 RNG = np.random.default_rng(0)
 

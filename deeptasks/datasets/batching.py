@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from deeptasks.common.tokenizers import BOS_ID, EOS_ID
+
 
 def input_pipeline(batch_size: int, context: tf.distribute.InputContext | None):
     """``(per-replica batch, number of input pipelines, this pipeline's id)``.
@@ -52,3 +54,61 @@ def training_batches(
         .batch(batch, drop_remainder=True)
         .prefetch(tf.data.AUTOTUNE)
     )
+
+
+BUCKET_WIDTHS = (8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
+
+
+def bucket_boundaries(max_tokens: int) -> list[int]:
+    """Exclusive length limits of the training buckets below ``max_tokens`` (pairs are at
+    most that long, so the last bucket holds the rest)."""
+    return [width + 1 for width in BUCKET_WIDTHS if width < max_tokens]
+
+
+def encode_pair(src, tgt, max_source: int, max_target: int):
+    """Ids of one pair: source + EOS, BOS + target (decoder input), target + EOS (labels),
+    each side cut to its limit (counting the EOS/BOS)."""
+    src = tf.concat([src[: max_source - 1], [EOS_ID]], 0)
+    tgt = tgt[: max_target - 1]
+    return src, tf.concat([[BOS_ID], tgt], 0), tf.concat([tgt, [EOS_ID]], 0)
+
+
+def pair_batches(
+    pairs: tf.data.Dataset,
+    split: str,
+    batch_size: int,
+    max_tokens: tuple[int, int],
+    shuffle_buffer: int,
+    seed: int,
+    input_context: tf.distribute.InputContext | None = None,
+) -> tf.data.Dataset:
+    """Padded batches of ``({"source", "target_in"}, target_out, weights)`` from a dataset
+    of ``(source ids, target ids)`` pairs (the encoder-decoder tasks); weights are 0 on
+    padding. ``max_tokens`` is the ``(source, target)`` limit. Training shuffles, repeats
+    and batches pairs of like length; val and test are one pass."""
+    if input_context is not None:
+        pairs = pairs.shard(input_context.num_input_pipelines, input_context.input_pipeline_id)
+    batch, _, _ = input_pipeline(batch_size, input_context)
+    dataset = pairs.map(
+        lambda s, t: encode_pair(s, t, *max_tokens), num_parallel_calls=tf.data.AUTOTUNE
+    ).cache()
+    if split == "train":
+        dataset = dataset.shuffle(shuffle_buffer, seed=seed).repeat()
+        # batches of pairs of like length: a step costs what its longest pair costs, so
+        # mixing one long pair into a batch of short ones wastes most of the step
+        bounds = bucket_boundaries(max(max_tokens))
+        dataset = dataset.bucket_by_sequence_length(
+            lambda s, t_in, t_out: tf.maximum(tf.shape(s)[0], tf.shape(t_in)[0]),
+            bounds,
+            [batch] * (len(bounds) + 1),
+            drop_remainder=True,
+        )
+    else:
+        dataset = dataset.padded_batch(batch)
+    return dataset.map(
+        lambda s, t_in, t_out: (
+            {"source": s, "target_in": t_in},
+            t_out,
+            tf.cast(t_out != 0, tf.float32),
+        )
+    ).prefetch(tf.data.AUTOTUNE)

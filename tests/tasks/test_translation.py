@@ -9,10 +9,11 @@ import tensorflow as tf
 import deeptasks
 from deeptasks.cli import main
 from deeptasks.common import tokenizers
+from deeptasks.common.seq2seq.layers import BahdanauAttention
 from deeptasks.common.tokenizers import BOS_ID, EOS_ID
+from deeptasks.datasets import batching
 from deeptasks.errors import UserError
 from deeptasks.tasks.translation import data, inference
-from deeptasks.tasks.translation.layers import BahdanauAttention
 
 TASK = deeptasks.get_task("translation")
 
@@ -66,9 +67,9 @@ def test_subword_sampling_gives_each_training_copy_new_segmentations_of_the_same
 
 
 def test_training_batches_hold_pairs_of_like_length():
-    assert data.bucket_boundaries(40) == [9, 13, 17, 25, 33]
+    assert batching.bucket_boundaries(40) == [9, 13, 17, 25, 33]
     cfg = _cfg("train.batch_size=4")
-    bounds = [0, *data.bucket_boundaries(cfg.data.max_tokens), 10**6]
+    bounds = [0, *batching.bucket_boundaries(cfg.data.max_tokens), 10**6]
     seen = set()
     for inputs, target_out, weights in data.build_dataset(cfg, "train").take(40):
         lengths = np.maximum(

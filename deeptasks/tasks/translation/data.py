@@ -11,9 +11,9 @@ import numpy as np
 import tensorflow as tf
 
 from deeptasks.common import tokenizers
-from deeptasks.common.tokenizers import BOS_ID, EOS_ID
 from deeptasks.datasets import cache, ddtp
 from deeptasks.datasets import tfds as tfds_adapters
+from deeptasks.datasets.batching import pair_batches
 from deeptasks.datasets.ragged import ragged_rows
 from deeptasks.errors import UserError
 
@@ -117,24 +117,6 @@ def tokenizer(cfg):
     return tokenizers.sentencepiece_tokenizer(proto(cfg))
 
 
-def encode_pair(src, tgt, max_tokens: int):
-    """Ids of one pair: source + EOS, BOS + target (decoder input), target + EOS (labels)."""
-    src = tf.concat([src[: max_tokens - 1], [EOS_ID]], 0)
-    tgt = tgt[: max_tokens - 1]
-    target_in = tf.concat([[BOS_ID], tgt], 0)
-    target_out = tf.concat([tgt, [EOS_ID]], 0)
-    return src, target_in, target_out
-
-
-BUCKET_WIDTHS = (8, 12, 16, 24, 32, 48, 64, 96, 128, 192)
-
-
-def bucket_boundaries(max_tokens: int) -> list[int]:
-    """Exclusive length limits of the training buckets below ``max_tokens`` (pairs are at
-    most that long, so the last bucket holds the rest)."""
-    return [width + 1 for width in BUCKET_WIDTHS if width < max_tokens]
-
-
 def _segmented(cfg, split: str, sources, targets) -> tuple[list, list]:
     """Subword ids of the sources and targets. With ``data.subword_alpha`` > 0 the training
     split is ``data.subword_copies`` copies of itself, each segmented by sampling with its
@@ -160,35 +142,15 @@ def build_dataset(cfg, split: str, input_context=None) -> tf.data.Dataset:
     dataset = tf.data.Dataset.from_tensor_slices(
         tuple(ragged_rows(rows, np.int32) for rows in _segmented(cfg, split, sources, targets))
     )
-    if input_context is not None:
-        dataset = dataset.shard(input_context.num_input_pipelines, input_context.input_pipeline_id)
-    max_tokens = cfg.data.max_tokens
-    dataset = dataset.map(
-        lambda s, t: encode_pair(s, t, max_tokens), num_parallel_calls=tf.data.AUTOTUNE
-    ).cache()
-    batch = cfg.train.batch_size
-    if input_context is not None:
-        batch = input_context.get_per_replica_batch_size(batch)
-    if split == "train":
-        dataset = dataset.shuffle(cfg.data.shuffle_buffer, seed=cfg.train.seed).repeat()
-        # batches of pairs of like length: a step costs what its longest pair costs, so
-        # mixing one long pair into a batch of short ones wastes most of the step
-        bounds = bucket_boundaries(max_tokens)
-        dataset = dataset.bucket_by_sequence_length(
-            lambda s, t_in, t_out: tf.maximum(tf.shape(s)[0], tf.shape(t_in)[0]),
-            bounds,
-            [batch] * (len(bounds) + 1),
-            drop_remainder=True,
-        )
-    else:
-        dataset = dataset.padded_batch(batch)
-    return dataset.map(
-        lambda s, t_in, t_out: (
-            {"source": s, "target_in": t_in},
-            t_out,
-            tf.cast(t_out != 0, tf.float32),
-        )
-    ).prefetch(tf.data.AUTOTUNE)
+    return pair_batches(
+        dataset,
+        split,
+        cfg.train.batch_size,
+        (cfg.data.max_tokens, cfg.data.max_tokens),
+        cfg.data.shuffle_buffer,
+        cfg.train.seed,
+        input_context,
+    )
 
 
 def facts(cfg) -> dict:

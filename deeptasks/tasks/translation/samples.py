@@ -12,10 +12,10 @@ import tensorflow as tf
 from deeptasks.common import tokenizers
 from deeptasks.common.decoding import seq2seq
 from deeptasks.common.io import write_text
+from deeptasks.common.seq2seq.models import MAX_POSITIONS, GRUTranslator
 from deeptasks.common.tokenizers import BOS_ID, EOS_ID, save_sentencepiece
 from deeptasks.tasks.translation import data
 from deeptasks.tasks.translation.inference import step_function, translate
-from deeptasks.tasks.translation.models import MAX_POSITIONS, GRUTranslator
 
 SAMPLE_SENTENCES = 20
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+# Registered under translation's name, where these classes were first saved: runs trained
+# before they moved here still load.
 PACKAGE = "deeptasks.translation"
 
 

@@ -8,7 +8,7 @@ import math
 import keras
 from keras import ops
 
-from deeptasks.tasks.translation.layers import PACKAGE
+from deeptasks.common.seq2seq.layers import PACKAGE
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
