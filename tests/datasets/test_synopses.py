@@ -32,7 +32,10 @@ def test_pairs_are_filtered_and_no_family_is_in_two_splits():
     records, _ = ddtp.read_lists(ddtp.SAMPLE_DIR, ("en",))
     by_split, counts = synopses.build_pairs(records["en"])
     assert counts["pairs_test"] == len(by_split["test"]) > 0
-    families = {s: Counter(ddtp.family(r["package"]) for r in rows) for s, rows in by_split.items()}
+    families = {
+        s: Counter(synopses.split_family(r["package"]) for r in rows)
+        for s, rows in by_split.items()
+    }
     assert not set(families["train"]) & set(families["test"])
     assert not set(families["train"]) & set(families["val"])
     for rows in by_split.values():
@@ -40,3 +43,12 @@ def test_pairs_are_filtered_and_no_family_is_in_two_splits():
             assert len(row["document"].split()) >= synopses.FILTERS["min_document_words"]
             assert 2 <= len(row["summary"].split()) <= 20
     assert counts["dropped_min_document_words"] > 0  # short bodies exist in the sample
+
+
+def test_templated_ecosystems_split_by_the_package_stem():
+    assert synopses.split_family("r-cran-ggplot2") == "r-cran:ggplot2"
+    assert synopses.split_family("golang-github-foo-bar-dev") == "golang:github-foo-bar"
+    assert synopses.split_family("libtest-deep-perl") == "perl:test-deep"
+    assert synopses.split_family("libfoo1") == synopses.split_family("libfoo-dev") == "foo"
+    splits = {ddtp.split_of(synopses.split_family(f"golang-{n}")) for n in "abcdefghijklmnop"}
+    assert splits == {"train", "val", "test"}  # an ecosystem is no longer one family
