@@ -203,10 +203,10 @@ class TransformerTranslator(Translator):
             memory = layer(memory, padding_mask=mask, training=training)
         return memory, mask
 
-    def call(self, inputs, training=None):
-        memory, mask = self.encode(inputs["source"], training)
-        target = inputs["target_in"]
-        hidden = self._embed(target, "target")
+    def decode_all(self, memory, mask, target, training=None):
+        """Every target position at once (teacher forcing): ``(hidden, embedded input)``."""
+        embedded = self._embed(target, "target")
+        hidden = embedded
         for layer in self.decoders:
             hidden = layer(
                 hidden,
@@ -215,6 +215,11 @@ class TransformerTranslator(Translator):
                 encoder_padding_mask=mask,
                 training=training,
             )
+        return hidden, embedded
+
+    def call(self, inputs, training=None):
+        memory, mask = self.encode(inputs["source"], training)
+        hidden, _ = self.decode_all(memory, mask, inputs["target_in"], training)
         return self._logits(hidden)
 
     def _cache_shape(self, batch, length):
@@ -242,11 +247,13 @@ class TransformerTranslator(Translator):
             cross_caches.append(cross_cache)
         return {"memory": memory, "mask": mask, "self": self_caches, "cross": cross_caches}
 
-    def decode_step(self, tokens, index, cache: dict):
+    def decode_hidden(self, tokens, index, cache: dict):
+        """One position through the decoder: ``(hidden [N, 1, dim], embedded input
+        [N, 1, dim], updated self-attention caches)``."""
         batch = ops.shape(tokens)[0]
         previous = ops.take_along_axis(tokens, ops.full((batch, 1), index), 1)
-        hidden = self._embed(previous, "target", start_index=index)
-        self_caches = []
+        embedded = self._embed(previous, "target", start_index=index)
+        hidden, self_caches = embedded, []
         for layer, self_cache, cross_cache in zip(self.decoders, cache["self"], cache["cross"]):
             hidden, self_cache, _ = layer(
                 hidden,
@@ -258,6 +265,10 @@ class TransformerTranslator(Translator):
                 cross_attention_cache_update_index=None,
             )
             self_caches.append(self_cache)
+        return hidden, embedded, self_caches
+
+    def decode_step(self, tokens, index, cache: dict):
+        hidden, _, self_caches = self.decode_hidden(tokens, index, cache)
         log_probs = ops.log_softmax(self._logits(hidden[:, 0]), -1)
         return log_probs, {**cache, "self": self_caches}
 
@@ -271,3 +282,30 @@ class TransformerTranslator(Translator):
             "dropout": self.dropout,
             "tie_embeddings": self.tie_embeddings,
         }
+
+
+def build_gru_attention(m, tokenizer) -> keras.Model:
+    """The GRU encoder-decoder of model config ``m``, holding the tokenizer of its
+    training split."""
+    model = GRUTranslator(
+        m.vocabulary_size, m.embedding_dim, m.hidden_dim, m.attention_dim, m.dropout, tokenizer
+    )
+    model(model.dummy_inputs())  # built before fit: BackupAndRestore needs the weights
+    return model
+
+
+def build_transformer(m, tokenizer) -> keras.Model:
+    """The Transformer encoder-decoder of model config ``m``, holding the tokenizer of its training
+    split."""
+    model = TransformerTranslator(
+        m.vocabulary_size,
+        m.embedding_dim,
+        m.num_layers,
+        m.num_heads,
+        m.intermediate_dim,
+        m.dropout,
+        tokenizer,
+        m.tie_embeddings,
+    )
+    model(model.dummy_inputs())
+    return model

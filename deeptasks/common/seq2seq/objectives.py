@@ -9,6 +9,7 @@ import keras
 from keras import ops
 
 from deeptasks.common.seq2seq.layers import PACKAGE
+from deeptasks.common.training import make_optimizer
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
@@ -70,3 +71,19 @@ class WarmupCosineDecay(keras.optimizers.schedules.LearningRateSchedule):
             "total_steps": self.total_steps,
             "alpha": self.alpha,
         }
+
+
+def compile_seq2seq(model: keras.Model, cfg) -> None:
+    """Label-smoothed cross-entropy over real target tokens, Adam with warm-up then
+    cosine decay (and ``train.ema`` weight averaging); token accuracy (padding left out
+    through the sample weights)."""
+    t = cfg.train
+    schedule = WarmupCosineDecay(
+        t.learning_rate, cfg.model.warmup_steps, t.epochs * t.steps_per_epoch
+    )
+    model.compile(
+        optimizer=make_optimizer(t, schedule=schedule, beta_2=0.98),
+        loss=SmoothedSparseCrossentropy(cfg.model.label_smoothing),
+        weighted_metrics=[keras.metrics.SparseCategoricalAccuracy(name="token_accuracy")],
+        jit_compile=cfg.runtime.jit_compile,
+    )
