@@ -1,0 +1,1 @@
+"""Summarization: the task is assembled in ``task.py``."""
