@@ -24,6 +24,7 @@ from deeptasks.common.seq2seq.models import GRUTranslator, TransformerTranslator
 from deeptasks.common.seq2seq.objectives import SmoothedSparseCrossentropy, WarmupCosineDecay
 from deeptasks.tasks.denoising.models import NoiseLevelControl
 from deeptasks.tasks.speech_recognition.layers import LogMelSpectrogram, SpecAugment
+from deeptasks.tasks.summarization.layers import CopyTransformer
 
 RNG = np.random.default_rng(0)
 
@@ -110,7 +111,11 @@ OBJECTS = {
     ),
 }
 
-MODELS = {"GRUTranslator": GRUTranslator, "TransformerTranslator": TransformerTranslator}
+MODELS = {
+    "GRUTranslator": GRUTranslator,
+    "TransformerTranslator": TransformerTranslator,
+    "CopyTransformer": CopyTransformer,
+}
 
 
 def test_every_registered_class_has_a_kit_case():
@@ -158,3 +163,6 @@ def test_model_subclass_saves_and_loads(name, tmp_path):
     }
     loaded = run_model_test(model, inputs, tmp_path)
     assert loaded.vocabulary_size == 16
+    if name == "CopyTransformer":  # its output is a distribution: log-probabilities
+        total = np.exp(np.asarray(loaded(inputs), "float64")).sum(-1)
+        np.testing.assert_allclose(total, 1.0, atol=1e-4)
