@@ -87,9 +87,16 @@ def default() -> TaskConfig:
             attention_dim=128,
             num_layers=2,
             intermediate_dim=256,
-            warmup_steps=200,
+            warmup_steps=100,
         ),
-        TrainConfig(epochs=6, steps_per_epoch=150, batch_size=64, learning_rate=2e-3, clipnorm=1.0),
+        TrainConfig(
+            epochs=4,
+            steps_per_epoch=110,
+            batch_size=64,
+            learning_rate=3e-3,
+            clipnorm=1.0,
+            validation_steps=10,
+        ),
     )
 
 
