@@ -79,7 +79,7 @@ def default() -> TaskConfig:
     """The README run: a small copy Transformer on Debian synopses, a few CPU minutes."""
     return _config(
         "default",
-        DataConfig(max_source_tokens=128),
+        DataConfig(max_source_tokens=96),
         ModelConfig(
             vocabulary_size=4000,
             embedding_dim=128,
