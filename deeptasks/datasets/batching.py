@@ -65,12 +65,12 @@ def bucket_boundaries(max_tokens: int) -> list[int]:
     return [width + 1 for width in BUCKET_WIDTHS if width < max_tokens]
 
 
-def encode_pair(src, tgt, max_source: int, max_target: int):
+def encode_pair(src, tgt, max_source: int, max_target: int, bos: int = BOS_ID, eos: int = EOS_ID):
     """Ids of one pair: source + EOS, BOS + target (decoder input), target + EOS (labels),
     each side cut to its limit (counting the EOS/BOS)."""
-    src = tf.concat([src[: max_source - 1], [EOS_ID]], 0)
+    src = tf.concat([src[: max_source - 1], [eos]], 0)
     tgt = tgt[: max_target - 1]
-    return src, tf.concat([[BOS_ID], tgt], 0), tf.concat([tgt, [EOS_ID]], 0)
+    return src, tf.concat([[bos], tgt], 0), tf.concat([tgt, [eos]], 0)
 
 
 def pair_batches(
@@ -81,16 +81,19 @@ def pair_batches(
     shuffle_buffer: int,
     seed: int,
     input_context: tf.distribute.InputContext | None = None,
+    bos: int = BOS_ID,
+    eos: int = EOS_ID,
 ) -> tf.data.Dataset:
     """Padded batches of ``({"source", "target_in"}, target_out, weights)`` from a dataset
     of ``(source ids, target ids)`` pairs (the encoder-decoder tasks); weights are 0 on
     padding. ``max_tokens`` is the ``(source, target)`` limit. Training shuffles, repeats
-    and batches pairs of like length; val and test are one pass."""
+    and batches pairs of like length; val and test are one pass. ``bos``/``eos`` are the
+    ids that begin and end a sequence (:mod:`deeptasks.common.seq2seq.codecs`)."""
     if input_context is not None:
         pairs = pairs.shard(input_context.num_input_pipelines, input_context.input_pipeline_id)
     batch, _, _ = input_pipeline(batch_size, input_context)
     dataset = pairs.map(
-        lambda s, t: encode_pair(s, t, *max_tokens), num_parallel_calls=tf.data.AUTOTUNE
+        lambda s, t: encode_pair(s, t, *max_tokens, bos, eos), num_parallel_calls=tf.data.AUTOTUNE
     ).cache()
     if split == "train":
         dataset = dataset.shuffle(shuffle_buffer, seed=seed).repeat()

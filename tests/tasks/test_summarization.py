@@ -203,3 +203,64 @@ def test_cli_predict_bad_input_is_one_line(cli_run, tmp_path, error_line, args, 
     paths = [str(tmp_path / a) if a.endswith(".txt") else a for a in args]
     assert main(["predict", "--workdir", str(cli_run), *paths]) == 2
     assert message in error_line()
+
+
+def _tiny_bart_preset(folder):
+    """A BART of one layer with a byte-level BPE of 256 bytes and three merges, saved
+    with ``save_to_preset`` (what a hub preset is, offline)."""
+    import keras_hub
+    from keras_hub.src.tokenizers.byte_pair_tokenizer import bytes_to_unicode
+
+    vocabulary = {"<s>": 0, "<pad>": 1, "</s>": 2, "<mask>": 3}
+    merges = ["Ġ t", "h e", "Ġt he"]
+    for piece in [*bytes_to_unicode()[1], *(m.replace(" ", "") for m in merges)]:
+        vocabulary.setdefault(piece, len(vocabulary))
+    tokenizer = keras_hub.models.BartTokenizer(vocabulary=vocabulary, merges=merges)
+    backbone = keras_hub.models.BartBackbone(
+        vocabulary_size=len(vocabulary),
+        num_layers=1,
+        num_heads=2,
+        hidden_dim=16,
+        intermediate_dim=32,
+        max_sequence_length=128,
+    )
+    preprocessor = keras_hub.models.BartSeq2SeqLMPreprocessor(tokenizer)
+    lm = keras_hub.models.BartSeq2SeqLM(backbone=backbone, preprocessor=preprocessor)
+    lm.save_to_preset(str(folder))
+    return lm
+
+
+def test_bart_preset_fine_tunes_offline_from_its_own_weights(tmp_path, capsys):
+    preset = tmp_path / "tiny_bart"
+    saved = _tiny_bart_preset(preset)
+    overrides = ["model.name=bart", f"model.preset={preset}", "data.max_source_tokens=48"]
+    cfg = _cfg(*overrides)
+    model = TASK.build_model(cfg)  # loaded, not initialised: the preset's very weights
+    for mine, theirs in zip(model.lm.backbone.weights, saved.backbone.weights, strict=True):
+        np.testing.assert_array_equal(np.asarray(mine), np.asarray(theirs))
+    codec = inference.codec_of(model)
+    assert codec.decode(codec.encode(["the tool"])) == ["the tool"]
+    # cached decoding equals the training forward pass (ids shifted by one: 0 is padding)
+    source = tf.constant([codec.encode(["the cat sat"])[0] + [codec.eos, 0]])
+    target_in = tf.constant([[codec.bos, *codec.encode(["the"])[0]]])
+    full = tf.nn.log_softmax(model({"source": source, "target_in": target_in}))
+    state = model.decode_state(source, target_in.shape[1])
+    buffer = tf.concat([target_in, tf.zeros([1, 1], tf.int32)], 1)
+    for index in range(target_in.shape[1]):
+        log_probs, state = model.decode_step(buffer, tf.constant(index), state)
+        np.testing.assert_allclose(log_probs[:, 1:], full[:, index, 1:], atol=1e-4)
+    workdir = tmp_path / "run"
+    args = ["train", "summarization", "--preset", "smoke", "--workdir", str(workdir)]
+    assert main([*args, *(f"--set={o}" for o in overrides)]) == 0
+    tuned = keras.saving.load_model(workdir / "model.keras", safe_mode=True)
+    first = np.asarray(tuned.lm.backbone.token_embedding.embeddings)
+    assert not np.array_equal(first, np.asarray(saved.backbone.token_embedding.embeddings))
+    metrics = json.loads((workdir / "metrics.json").read_text())
+    assert 0 <= metrics["test"]["model"]["rougeL"] <= 100
+
+
+def test_bart_needs_a_preset_and_a_preset_needs_bart():
+    with pytest.raises(UserError, match="model.preset"):
+        _cfg("model.name=bart")
+    with pytest.raises(UserError, match="model.preset"):
+        _cfg("model.preset=/some/folder")

@@ -9,10 +9,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from deeptasks.common import tokenizers
 from deeptasks.common.decoding import seq2seq
+from deeptasks.common.seq2seq.codecs import PieceCodec
 from deeptasks.common.seq2seq.models import MAX_POSITIONS
-from deeptasks.common.tokenizers import BOS_ID, EOS_ID, PAD_ID
+from deeptasks.common.tokenizers import PAD_ID
 
 _STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -24,12 +24,18 @@ def step_function(model: keras.Model):
     return _STEPS[model]
 
 
-def source_ids(proto: bytes, texts: list[str], longest: int) -> tuple[list[list[int]], int]:
-    """Subword ids of ``texts``, each cut to ``longest - 1`` and closed by EOS, and how
-    many were cut."""
-    ids = tokenizers.encode(proto, texts)
+def codec_of(model: keras.Model):
+    """How ``model`` reads and writes text: its own codec, or its SentencePiece
+    tokenizer's."""
+    return model.codec() if hasattr(model, "codec") else PieceCodec(model.tokenizer.proto)
+
+
+def source_ids(codec, texts: list[str], longest: int) -> tuple[list[list[int]], int]:
+    """Ids of ``texts``, each cut to ``longest - 1`` and closed by EOS, and how many were
+    cut."""
+    ids = codec.encode(texts)
     cut = sum(len(row) > longest - 1 for row in ids)
-    return [row[: longest - 1] + [EOS_ID] for row in ids], cut
+    return [row[: longest - 1] + [codec.eos] for row in ids], cut
 
 
 def generate(
@@ -46,12 +52,12 @@ def generate(
     (an output is at most ``ratio * source subwords + extra`` long). Sources are cut to
     ``longest_source`` subwords."""
     width = m.beam_width if beam_width is None else beam_width
-    proto = model.tokenizer.proto
+    codec = codec_of(model)
     found = [""] * len(texts)
     todo = [i for i, s in enumerate(texts) if s.strip()]
     if not todo:
         return found
-    ids, _ = source_ids(proto, [texts[i] for i in todo], longest_source)
+    ids, _ = source_ids(codec, [texts[i] for i in todo], longest_source)
     order = sorted(range(len(todo)), key=lambda k: len(ids[k]))
     step = step_function(model)
     for start in range(0, len(order), m.decode_batch):
@@ -69,8 +75,8 @@ def generate(
                 step,
                 state,
                 limits,
-                BOS_ID,
-                EOS_ID,
+                codec.bos,
+                codec.eos,
                 PAD_ID,
                 width,
                 m.length_penalty,
@@ -78,8 +84,8 @@ def generate(
             )
         else:
             out = seq2seq.greedy_search(
-                step, state, limits, BOS_ID, EOS_ID, PAD_ID, m.no_repeat_ngram
+                step, state, limits, codec.bos, codec.eos, PAD_ID, m.no_repeat_ngram
             )
-        for k, text in zip(chunk, tokenizers.decode(proto, out)):
+        for k, text in zip(chunk, codec.decode(out)):
             found[todo[k]] = text
     return found

@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from deeptasks.common import tokenizers
+from deeptasks.common import hub, tokenizers
+from deeptasks.common.seq2seq.codecs import PieceCodec, PresetCodec
 from deeptasks.datasets import cache, synopses
 from deeptasks.datasets.batching import pair_batches
 from deeptasks.datasets.ragged import ragged_rows
@@ -37,6 +38,11 @@ def check(cfg) -> None:
         raise UserError("model.no_repeat_ngram must be 0 (off) or an n-gram size of at least 2")
     if m.embedding_dim % m.num_heads:
         raise UserError("model.embedding_dim must be a multiple of model.num_heads")
+    if (m.name == "bart") != bool(m.preset):
+        raise UserError(
+            "--model bart fine-tunes a keras-hub BartSeq2SeqLM preset: give it model.preset "
+            "(a preset name, with internet, or a local save_to_preset folder), and only it"
+        )
     if m.beam_width < 1 or m.max_length_extra < 1:
         raise UserError("model.beam_width and model.max_length_extra must be >= 1")
 
@@ -100,6 +106,17 @@ def tokenizer(cfg):
     return tokenizers.sentencepiece_tokenizer(proto(cfg))
 
 
+def codec(cfg):
+    """How the run's texts become ids: the SentencePiece model of :func:`proto`, or the
+    tokenizer of ``model.preset`` when fine-tuning one."""
+    if cfg.model.preset:
+        import keras_hub
+
+        found = hub.from_preset(keras_hub.tokenizers.Tokenizer, cfg.model.preset, "tokenizer")
+        return PresetCodec(found)
+    return PieceCodec(proto(cfg))
+
+
 def build_dataset(cfg, split: str, input_context=None) -> tf.data.Dataset:
     """Padded batches of ``({"source", "target_in"}, target_out, weights)``; weights are
     0 on padding. Training repeats, shuffles and batches pairs of like length; val and
@@ -107,9 +124,9 @@ def build_dataset(cfg, split: str, input_context=None) -> tf.data.Dataset:
     found = pairs(cfg, split)
     if not found:
         raise UserError(f"the {split} split has no document/summary pairs; check data.source")
-    model_proto = proto(cfg)
-    documents = tokenizers.encode(model_proto, [r["document"] for r in found])
-    summaries = tokenizers.encode(model_proto, [r["summary"] for r in found])
+    texts = codec(cfg)
+    documents = texts.encode([r["document"] for r in found])
+    summaries = texts.encode([r["summary"] for r in found])
     dataset = tf.data.Dataset.from_tensor_slices(
         (ragged_rows(documents, np.int32), ragged_rows(summaries, np.int32))
     )
@@ -122,13 +139,15 @@ def build_dataset(cfg, split: str, input_context=None) -> tf.data.Dataset:
         d.shuffle_buffer,
         cfg.train.seed,
         input_context,
+        texts.bos,
+        texts.eos,
     )
 
 
 def facts(cfg) -> dict:
     """What the models are built from besides their own config: the tokenizer of the
-    training split."""
-    return {"tokenizer": tokenizer(cfg)}
+    training split (none for a preset, which brings its own)."""
+    return {"tokenizer": None if cfg.model.preset else tokenizer(cfg)}
 
 
 def describe_data(cfg) -> dict[str, Any]:
@@ -138,7 +157,9 @@ def describe_data(cfg) -> dict[str, Any]:
         "corpus": d.source,
         "splits": {split: len(pairs(cfg, split)) for split in ("train", "val", "test")},
         "templated_test_pairs": sum(r["templated"] for r in pairs(cfg, "test")),
-        "tokenizer": f"SentencePiece unigram, {cfg.model.vocabulary_size} pieces shared by "
+        "tokenizer": f"the tokenizer of preset {cfg.model.preset}"
+        if cfg.model.preset
+        else f"SentencePiece unigram, {cfg.model.vocabulary_size} pieces shared by "
         "documents and summaries, trained on the training split",
     }
     if d.source in SYNOPSES:

@@ -8,9 +8,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from deeptasks.common import tokenizers
-from deeptasks.common.seq2seq.inference import generate, source_ids
-from deeptasks.common.tokenizers import BOS_ID
+from deeptasks.common.seq2seq.inference import codec_of, generate, source_ids
 
 
 def summarize(
@@ -23,7 +21,7 @@ def summarize(
 
 def truncated(model: keras.Model, cfg, documents: list[str]) -> int:
     """How many of ``documents`` are longer than the model's window."""
-    return source_ids(model.tokenizer.proto, documents, cfg.data.max_source_tokens)[1]
+    return source_ids(codec_of(model), documents, cfg.data.max_source_tokens)[1]
 
 
 def copy_probabilities(
@@ -32,10 +30,10 @@ def copy_probabilities(
     """``[(subword, 1 - p_gen)]`` for each subword of ``summary`` (and its end), as the
     copy model scores it after ``document``: how much of each token's probability came
     from copying."""
-    proto = model.tokenizer.proto
-    source = source_ids(proto, [document], cfg.data.max_source_tokens)[0]
-    target = tokenizers.encode(proto, [summary])[0]
-    inputs = {"source": tf.constant(source), "target_in": tf.constant([[BOS_ID, *target]])}
+    codec = codec_of(model)
+    source = source_ids(codec, [document], cfg.data.max_source_tokens)[0]
+    target = codec.encode([summary])[0]
+    inputs = {"source": tf.constant(source), "target_in": tf.constant([[codec.bos, *target]])}
     _, copied = model(inputs, return_copy=True)
-    pieces = [tokenizers.processor(proto).id_to_piece(i) for i in target] + ["</s>"]
+    pieces = codec.pieces(target) + ["</s>"]
     return list(zip(pieces, np.asarray(copied)[0].round(3).tolist()))

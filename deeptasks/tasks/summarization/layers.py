@@ -7,6 +7,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from deeptasks.common.seq2seq.codecs import PresetCodec
 from deeptasks.common.seq2seq.models import TransformerTranslator
 
 PACKAGE = "deeptasks.summarization"
@@ -108,3 +109,104 @@ class CopyTransformer(TransformerTranslator):
 
     def get_config(self):
         return {**super().get_config(), "coverage_weight": self.coverage_weight}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class PresetSeq2Seq(keras.Model):
+    """A keras-hub sequence-to-sequence LM (``BartSeq2SeqLM``, its weights from a preset)
+    behind this project's encoder-decoder interface: ``{"source", "target_in"} ->
+    log-probabilities`` and one cached decoding step for
+    :mod:`deeptasks.common.decoding.seq2seq`.
+
+    Ids here are the preset tokenizer's plus one (:class:`PresetCodec`), so that 0 is
+    padding as in every other model: inputs are shifted down before the LM sees them
+    (padding becomes the LM's own pad id), and the output gets a first column for id 0
+    that is never chosen.
+
+    Args:
+        lm: a ``keras_hub.models.BartSeq2SeqLM`` (or another Seq2SeqLM with
+            ``call_encoder``/``call_decoder_with_cache``), without a preprocessor.
+        text_tokenizer: the preset's keras-hub tokenizer.
+    """
+
+    def __init__(self, lm, text_tokenizer, **kwargs):
+        super().__init__(**kwargs)
+        self.lm, self.text_tokenizer = lm, text_tokenizer
+        self.pad_id = int(text_tokenizer.pad_token_id)
+
+    def codec(self) -> PresetCodec:
+        return PresetCodec(self.text_tokenizer)
+
+    def dummy_inputs(self) -> dict:
+        return {"source": ops.full((1, 3), 5, "int32"), "target_in": ops.full((1, 2), 5, "int32")}
+
+    def build(self, input_shape=None):
+        self.call(self.dummy_inputs())
+        self.built = True
+
+    def _unshift(self, ids):
+        """``(LM ids, padding mask)`` of shifted ids."""
+        mask = ops.not_equal(ids, 0)
+        return ops.where(mask, ids - 1, ops.full_like(ids, self.pad_id)), mask
+
+    @staticmethod
+    def _shift_logits(logits, never: float = -1e9):
+        """A first column (id 0, padding) that is never chosen."""
+        return ops.concatenate([ops.full_like(logits[..., :1], never), logits], axis=-1)
+
+    def call(self, inputs, training=None):
+        source, source_mask = self._unshift(inputs["source"])
+        target, target_mask = self._unshift(inputs["target_in"])
+        logits = self.lm(
+            {
+                "encoder_token_ids": source,
+                "encoder_padding_mask": source_mask,
+                "decoder_token_ids": target,
+                "decoder_padding_mask": target_mask,
+            },
+            training=training,
+        )
+        # -1e4, not -1e9: label smoothing's mean over the vocabulary reads this column too
+        return self._shift_logits(ops.cast(logits, "float32"), -1e4)
+
+    def decode_state(self, source, max_length: int) -> dict:
+        """The encoder's output and empty key/value caches (self-attention for
+        ``max_length`` + 1 positions, cross-attention filled here, once)."""
+        tokens, mask = self._unshift(source)
+        memory = self.lm.call_encoder(tokens, mask)
+        backbone = self.lm.backbone
+        batch = ops.shape(source)[0]
+        shape = [batch, backbone.num_layers, 2, max_length + 1, backbone.num_heads]
+        shape.append(backbone.hidden_dim // backbone.num_heads)
+        self_cache = ops.zeros(shape, memory.dtype)
+        shape[3] = ops.shape(source)[1]
+        start = ops.full((batch, 1), int(self.text_tokenizer.start_token_id), "int32")
+        _, _, self_cache, cross_cache = self.lm.call_decoder_with_cache(
+            memory, mask, start, self_cache, 0, ops.zeros(shape, memory.dtype), 0
+        )
+        return {"memory": memory, "mask": mask, "self": self_cache, "cross": cross_cache}
+
+    def decode_step(self, tokens, index, cache: dict):
+        previous = ops.take_along_axis(tokens, ops.full((ops.shape(tokens)[0], 1), index), 1)
+        previous, _ = self._unshift(previous)
+        logits, _, self_cache, _ = self.lm.call_decoder_with_cache(
+            cache["memory"], cache["mask"], previous, cache["self"], index, cache["cross"], None
+        )
+        log_probs = ops.log_softmax(ops.cast(logits[:, 0], "float32"), -1)
+        return self._shift_logits(log_probs), {**cache, "self": self_cache}
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "lm": keras.saving.serialize_keras_object(self.lm),
+            "text_tokenizer": keras.saving.serialize_keras_object(self.text_tokenizer),
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["lm"] = keras.saving.deserialize_keras_object(config["lm"])
+        config["text_tokenizer"] = keras.saving.deserialize_keras_object(config["text_tokenizer"])
+        model = cls(**config)
+        model(model.dummy_inputs())
+        return model

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import keras
 
+from deeptasks.common import hub
 from deeptasks.common.seq2seq.models import build_gru_attention, build_transformer
 from deeptasks.common.seq2seq.objectives import compile_seq2seq as compile_model
 from deeptasks.tasks.base import ModelSpec
-from deeptasks.tasks.summarization.layers import CopyTransformer
+from deeptasks.tasks.summarization.layers import CopyTransformer, PresetSeq2Seq
 
 __all__ = ["MODELS", "compile_model"]
 
@@ -32,6 +33,22 @@ def build_copy_transformer(m, tokenizer) -> keras.Model:
     return model
 
 
+def build_bart(m, tokenizer=None) -> keras.Model:
+    """The keras-hub ``BartSeq2SeqLM`` of ``model.preset`` (a name, with internet, or a
+    local ``save_to_preset`` folder), with its weights and its own tokenizer, to fine-tune.
+
+    Reference: Lewis et al. BART: Denoising Sequence-to-Sequence Pre-training for
+    Natural Language Generation, Translation, and Comprehension. ACL 2020.
+    """
+    import keras_hub
+
+    lm = hub.from_preset(keras_hub.models.Seq2SeqLM, m.preset, "seq2seq LM", preprocessor=None)
+    text_tokenizer = hub.from_preset(keras_hub.tokenizers.Tokenizer, m.preset, "tokenizer")
+    model = PresetSeq2Seq(lm, text_tokenizer)
+    model(model.dummy_inputs())
+    return model
+
+
 MODELS = {
     "copy_transformer": ModelSpec(
         "copy_transformer",
@@ -48,5 +65,11 @@ MODELS = {
         "gru_attention",
         build_gru_attention,
         "bidirectional GRU encoder, GRU decoder with additive (Bahdanau) attention",
+    ),
+    "bart": ModelSpec(
+        "bart",
+        build_bart,
+        "a keras-hub BartSeq2SeqLM preset (model.preset: name or local folder), fine-tuned",
+        extra={"preset": True},
     ),
 }

@@ -44,6 +44,7 @@ def write_samples(model: keras.Model, cfg, samples_dir: Path) -> list[Path]:
             )
         header = "each model summary, then its subwords as piece|P(copied) = 1 - p_gen\n\n"
         written.append(write_text(samples_dir / "copy.txt", header + "\n".join(blocks)))
-    tokenizer_path = samples_dir.parent / "tokenizer.model"
-    written.append(save_sentencepiece(model.tokenizer.proto, tokenizer_path))
+    if getattr(model, "tokenizer", None) is not None:  # a preset keeps its own tokenizer
+        tokenizer_path = samples_dir.parent / "tokenizer.model"
+        written.append(save_sentencepiece(model.tokenizer.proto, tokenizer_path))
     return written
