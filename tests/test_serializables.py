@@ -24,7 +24,7 @@ from deeptasks.common.seq2seq.models import GRUTranslator, TransformerTranslator
 from deeptasks.common.seq2seq.objectives import SmoothedSparseCrossentropy, WarmupCosineDecay
 from deeptasks.tasks.denoising.models import NoiseLevelControl
 from deeptasks.tasks.speech_recognition.layers import LogMelSpectrogram, SpecAugment
-from deeptasks.tasks.summarization.layers import CopyTransformer
+from deeptasks.tasks.summarization.layers import CopyTransformer, PresetSeq2Seq
 
 RNG = np.random.default_rng(0)
 
@@ -111,10 +111,25 @@ OBJECTS = {
     ),
 }
 
+
+def _tiny_bart():
+    """A one-layer BART over the 256 byte symbols and one merge."""
+    import keras_hub
+    from keras_hub.src.tokenizers.byte_pair_tokenizer import bytes_to_unicode
+
+    vocabulary = {"<s>": 0, "<pad>": 1, "</s>": 2, "<mask>": 3}
+    for piece in [*bytes_to_unicode()[1], "Ġt"]:
+        vocabulary[piece] = len(vocabulary)
+    tokenizer = keras_hub.models.BartTokenizer(vocabulary=vocabulary, merges=["Ġ t"])
+    backbone = keras_hub.models.BartBackbone(len(vocabulary), 1, 2, 8, 16, 0.0, 16)
+    return PresetSeq2Seq(keras_hub.models.BartSeq2SeqLM(backbone=backbone), tokenizer)
+
+
 MODELS = {
-    "GRUTranslator": GRUTranslator,
-    "TransformerTranslator": TransformerTranslator,
-    "CopyTransformer": CopyTransformer,
+    "GRUTranslator": lambda: GRUTranslator(16, 8, 6, 4, 0.0),
+    "TransformerTranslator": lambda: TransformerTranslator(16, 8, 1, 2, 8, 0.0),
+    "CopyTransformer": lambda: CopyTransformer(16, 8, 1, 2, 8, 0.0),
+    "PresetSeq2Seq": _tiny_bart,
 }
 
 
@@ -156,13 +171,14 @@ def test_optimizer_or_schedule(name):
 
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_model_subclass_saves_and_loads(name, tmp_path):
-    model = MODELS[name](16, 8, *((6, 4, 0.0) if name == "GRUTranslator" else (1, 2, 8, 0.0)))
+    model = MODELS[name]()
     inputs = {
         "source": np.array([[3, 4, 5, 2]], "int32"),
         "target_in": np.array([[1, 6, 7]], "int32"),
     }
     loaded = run_model_test(model, inputs, tmp_path)
-    assert loaded.vocabulary_size == 16
+    vocabulary = 262 if name == "PresetSeq2Seq" else 16  # 261 BPE ids, shifted by one
+    assert np.asarray(loaded(inputs)).shape == (1, 3, vocabulary)
     if name == "CopyTransformer":  # its output is a distribution: log-probabilities
         total = np.exp(np.asarray(loaded(inputs), "float64")).sum(-1)
         np.testing.assert_allclose(total, 1.0, atol=1e-4)

@@ -76,7 +76,10 @@ def smoke() -> TaskConfig:
 
 
 def default() -> TaskConfig:
-    """The README run: a small copy Transformer on Debian synopses, a few CPU minutes."""
+    """The README run: a small copy Transformer on Debian synopses, 500 steps (about
+    4 minutes on 2 CPU cores, the whole command). 560 steps with dropout 0.1 scored
+    ROUGE-L 27.90; 500 without it 28.36; 900 with a 128-subword window 30.01, in 8.5
+    minutes of training."""
     return _config(
         "default",
         DataConfig(max_source_tokens=96),
@@ -87,11 +90,12 @@ def default() -> TaskConfig:
             attention_dim=128,
             num_layers=2,
             intermediate_dim=256,
+            dropout=0.0,  # 500 steps see 32k pairs, under one pass: nothing to regularise
             warmup_steps=100,
         ),
         TrainConfig(
             epochs=4,
-            steps_per_epoch=140,
+            steps_per_epoch=125,
             batch_size=64,
             learning_rate=3e-3,
             clipnorm=1.0,
@@ -105,6 +109,7 @@ def benchmark() -> TaskConfig:
     model for 3,600 steps (a step at width 128 costs about 0.35 s here whatever the
     vocabulary or the source window, so the budget buys steps, not width)."""
     base = default()
+    base.model.dropout = 0.1  # five passes over the training pairs
     return _config(
         "benchmark",
         base.data,

@@ -127,12 +127,14 @@ class PresetSeq2Seq(keras.Model):
         lm: a ``keras_hub.models.BartSeq2SeqLM`` (or another Seq2SeqLM with
             ``call_encoder``/``call_decoder_with_cache``), without a preprocessor.
         text_tokenizer: the preset's keras-hub tokenizer.
+        pad_id: the LM's padding id (default: the tokenizer's).
     """
 
-    def __init__(self, lm, text_tokenizer, **kwargs):
+    def __init__(self, lm, text_tokenizer, pad_id: int | None = None, **kwargs):
         super().__init__(**kwargs)
         self.lm, self.text_tokenizer = lm, text_tokenizer
-        self.pad_id = int(text_tokenizer.pad_token_id)
+        # kept in the config: a loaded tokenizer reads its vocabulary only after this
+        self.pad_id = int(text_tokenizer.pad_token_id) if pad_id is None else pad_id
 
     def codec(self) -> PresetCodec:
         return PresetCodec(self.text_tokenizer)
@@ -198,6 +200,7 @@ class PresetSeq2Seq(keras.Model):
     def get_config(self):
         return {
             **super().get_config(),
+            "pad_id": self.pad_id,
             "lm": keras.saving.serialize_keras_object(self.lm),
             "text_tokenizer": keras.saving.serialize_keras_object(self.text_tokenizer),
         }
