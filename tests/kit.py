@@ -112,3 +112,30 @@ def run_model_test(model: keras.Model, inputs, tmp_path, atol: float = 1e-5) -> 
     assert type(loaded) is type(model)
     _assert_close(loaded(inputs), model(inputs), atol)
     return loaded
+
+
+def tiny_bart(folder=None):
+    """A one-layer BART (width 16) over a byte-level BPE of the 256 byte symbols and three
+    merges: ``BartSeq2SeqLM``, saved with ``save_to_preset`` into ``folder`` when given
+    (what a hub preset is, offline)."""
+    import keras_hub
+    from keras_hub.src.tokenizers.byte_pair_tokenizer import bytes_to_unicode
+
+    vocabulary = {"<s>": 0, "<pad>": 1, "</s>": 2, "<mask>": 3}
+    merges = ["Ġ t", "h e", "Ġt he"]
+    for piece in [*bytes_to_unicode()[1], *(m.replace(" ", "") for m in merges)]:
+        vocabulary.setdefault(piece, len(vocabulary))
+    tokenizer = keras_hub.models.BartTokenizer(vocabulary=vocabulary, merges=merges)
+    backbone = keras_hub.models.BartBackbone(
+        vocabulary_size=len(vocabulary),
+        num_layers=1,
+        num_heads=2,
+        hidden_dim=16,
+        intermediate_dim=32,
+        max_sequence_length=128,
+    )
+    preprocessor = keras_hub.models.BartSeq2SeqLMPreprocessor(tokenizer)
+    lm = keras_hub.models.BartSeq2SeqLM(backbone=backbone, preprocessor=preprocessor)
+    if folder is not None:
+        lm.save_to_preset(str(folder))
+    return lm

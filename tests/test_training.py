@@ -11,6 +11,7 @@ import time
 import keras
 import numpy as np
 import pytest
+from kit import tiny_bart
 
 import deeptasks
 from deeptasks.common.training import make_optimizer, prepare_workdir
@@ -271,7 +272,9 @@ ALL_MODELS = [
 
 
 @pytest.mark.parametrize("task_name, model_name", ALL_MODELS)
-def test_every_model_takes_a_finite_training_step_in_mixed_bfloat16(task_name, model_name):
+def test_every_model_takes_a_finite_training_step_in_mixed_bfloat16(
+    task_name, model_name, tmp_path
+):
     """The precision is a global option, so every model must train under it (the speech
     front end once multiplied bfloat16 features by float32 masks)."""
     import tensorflow as tf
@@ -279,7 +282,11 @@ def test_every_model_takes_a_finite_training_step_in_mixed_bfloat16(task_name, m
     from deeptasks.common.training import model_in_scope
 
     task = deeptasks.get_task(task_name)
-    cfg = task.config("smoke", [f"model.name={model_name}"])
+    overrides = [f"model.name={model_name}"]
+    if task.models[model_name].extra.get("preset"):  # only fine-tunes a (BART) preset
+        tiny_bart(tmp_path / "preset")
+        overrides.append(f"model.preset={tmp_path / 'preset'}")
+    cfg = task.config("smoke", overrides)
     cfg.runtime.mixed_precision = "mixed_bfloat16"
     try:
         model = model_in_scope(task, cfg, tf.distribute.get_strategy())

@@ -5,6 +5,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from kit import tiny_bart
 
 import deeptasks
 from deeptasks.cli import main
@@ -205,34 +206,9 @@ def test_cli_predict_bad_input_is_one_line(cli_run, tmp_path, error_line, args, 
     assert message in error_line()
 
 
-def _tiny_bart_preset(folder):
-    """A BART of one layer with a byte-level BPE of 256 bytes and three merges, saved
-    with ``save_to_preset`` (what a hub preset is, offline)."""
-    import keras_hub
-    from keras_hub.src.tokenizers.byte_pair_tokenizer import bytes_to_unicode
-
-    vocabulary = {"<s>": 0, "<pad>": 1, "</s>": 2, "<mask>": 3}
-    merges = ["Ġ t", "h e", "Ġt he"]
-    for piece in [*bytes_to_unicode()[1], *(m.replace(" ", "") for m in merges)]:
-        vocabulary.setdefault(piece, len(vocabulary))
-    tokenizer = keras_hub.models.BartTokenizer(vocabulary=vocabulary, merges=merges)
-    backbone = keras_hub.models.BartBackbone(
-        vocabulary_size=len(vocabulary),
-        num_layers=1,
-        num_heads=2,
-        hidden_dim=16,
-        intermediate_dim=32,
-        max_sequence_length=128,
-    )
-    preprocessor = keras_hub.models.BartSeq2SeqLMPreprocessor(tokenizer)
-    lm = keras_hub.models.BartSeq2SeqLM(backbone=backbone, preprocessor=preprocessor)
-    lm.save_to_preset(str(folder))
-    return lm
-
-
 def test_bart_preset_fine_tunes_offline_from_its_own_weights(tmp_path, capsys):
     preset = tmp_path / "tiny_bart"
-    saved = _tiny_bart_preset(preset)
+    saved = tiny_bart(preset)
     overrides = ["model.name=bart", f"model.preset={preset}", "data.max_source_tokens=48"]
     cfg = _cfg(*overrides)
     model = TASK.build_model(cfg)  # loaded, not initialised: the preset's very weights
