@@ -20,3 +20,9 @@ def from_preset(loader, preset: str, what: str, **kwargs):
             f"cannot load keras-hub {what} preset '{preset}' ({type(err).__name__}); give a "
             "local preset folder (save_to_preset) or a preset name with internet"
         ) from None
+
+
+def id_rows(found) -> list[list[int]]:
+    """A keras-hub tokenizer's output (a ragged tensor, or lists) as lists of ints."""
+    found = found.to_list() if hasattr(found, "to_list") else found
+    return [[int(i) for i in row] for row in found]

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from deeptasks.common import tokenizers
+from deeptasks.common import hub, tokenizers
 
 
 class PieceCodec:
     """A SentencePiece model's ids, as they are."""
-
-    shift = 0
 
     def __init__(self, proto: bytes):
         self.proto = proto
@@ -33,22 +31,16 @@ class PieceCodec:
 class PresetCodec:
     """A keras-hub tokenizer's ids plus one (its own start and end tokens, shifted)."""
 
-    shift = 1
-
     def __init__(self, tokenizer):
         self.tokenizer = tokenizer
         self.bos = int(tokenizer.start_token_id) + 1
         self.eos = int(tokenizer.end_token_id) + 1
 
-    @staticmethod
-    def _rows(found) -> list[list[int]]:
-        found = found.to_list() if hasattr(found, "to_list") else found
-        return [[int(i) + 1 for i in row] for row in found]
-
     def encode(self, texts: list[str]) -> list[list[int]]:
         rows: list[list[int]] = []
         for start in range(0, len(texts), 4096):
-            rows += self._rows(self.tokenizer.tokenize(list(texts[start : start + 4096])))
+            found = hub.id_rows(self.tokenizer.tokenize(list(texts[start : start + 4096])))
+            rows += [[i + 1 for i in row] for row in found]
         return rows
 
     def decode(self, rows) -> list[str]:

@@ -145,19 +145,14 @@ class PresetTokenizer:
         self.preset = preset
         self._tokenizer = hub.from_preset(keras_hub.tokenizers.Tokenizer, preset, "tokenizer")
         self.size = int(self._tokenizer.vocabulary_size())
-        self._newline = self._ids(self._tokenizer.tokenize(["\n"]))[0]
-
-    @staticmethod
-    def _ids(rows) -> list[list[int]]:
-        rows = rows.to_list() if hasattr(rows, "to_list") else rows  # ragged tensor or lists
-        return [[int(i) for i in row] for row in rows]
+        self._newline = hub.id_rows(self._tokenizer.tokenize(["\n"]))[0]
 
     def encode(self, text: str) -> list[int]:
         lines = text.split("\n")
         ids: list[int] = []
         for start in range(0, len(lines), 4096):
             batch = lines[start : start + 4096]
-            for index, row in enumerate(self._ids(self._tokenizer.tokenize(batch))):
+            for index, row in enumerate(hub.id_rows(self._tokenizer.tokenize(batch))):
                 ids += row
                 if start + index < len(lines) - 1:
                     ids += self._newline

@@ -21,6 +21,7 @@ SYNOPSES = ("debian_synopses", "debian_synopses_sample")
 TSV_HELD_OUT = 0.05  # tsv: this share of documents each for val and for test (by hash)
 _PAIRS: dict[tuple, list[dict]] = {}
 _PROTOS: dict[tuple, bytes] = {}
+_PRESET_CODECS: dict[str, PresetCodec] = {}
 
 
 def check(cfg) -> None:
@@ -109,12 +110,14 @@ def tokenizer(cfg):
 def codec(cfg):
     """How the run's texts become ids: the SentencePiece model of :func:`proto`, or the
     tokenizer of ``model.preset`` when fine-tuning one."""
-    if cfg.model.preset:
+    if not cfg.model.preset:
+        return PieceCodec(proto(cfg))
+    if cfg.model.preset not in _PRESET_CODECS:  # read once, not once per split
         import keras_hub
 
         found = hub.from_preset(keras_hub.tokenizers.Tokenizer, cfg.model.preset, "tokenizer")
-        return PresetCodec(found)
-    return PieceCodec(proto(cfg))
+        _PRESET_CODECS[cfg.model.preset] = PresetCodec(found)
+    return _PRESET_CODECS[cfg.model.preset]
 
 
 def build_dataset(cfg, split: str, input_context=None) -> tf.data.Dataset:
