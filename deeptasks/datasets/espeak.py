@@ -3,7 +3,10 @@
 The PyPI wheel ``espeakng-loader`` ships ``libespeak-ng`` and its data folder; we call the
 library's C API directly (``espeak_Initialize`` in synchronous mode, a synth callback that
 collects the samples, ``espeak_SetVoiceByName`` / ``espeak_SetParameter`` for the voice,
-rate and pitch). The library keeps global state, so one process holds one engine, guarded
+rate and pitch). The library starts with phoneme events on (``espeak_Initialize``
+options=1): the callback then also gets a PHONEME event per phoneme, with its name and its
+absolute sample position, which text-to-speech turns into phoneme durations; the audio is
+the same either way. The library keeps global state, so one process holds one engine, guarded
 by a lock; corpus builds that want more speed use worker processes.
 
 The engine reads its data through a private folder of links to the wheel's (made in the
@@ -31,8 +34,30 @@ AUDIO_OUTPUT_SYNCHRONOUS = 2
 PARAM_RATE, PARAM_VOLUME, PARAM_PITCH, PARAM_RANGE = 1, 2, 3, 4
 POS_CHARACTER = 1
 CHARS_UTF8 = 1
+INITIALIZE_PHONEME_EVENTS = 1
+EVENT_LIST_TERMINATED, EVENT_PHONEME = 0, 7
+# Clause ends: the two pause phonemes eSpeak NG puts after every clause it speaks.
+CLAUSE_PAUSE = ("_:", "_")
+
+
+class _Event(ctypes.Structure):
+    """``espeak_EVENT`` of speak_lib.h (``id`` is the union; a phoneme's name is its
+    ``string[8]``)."""
+
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),
+        ("length", ctypes.c_int),
+        ("audio_position", ctypes.c_int),
+        ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p),
+        ("id", ctypes.c_char * 8),
+    ]
+
+
 SYNTH_CALLBACK = ctypes.CFUNCTYPE(
-    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
+    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event)
 )
 
 
@@ -59,14 +84,21 @@ class _Engine:
             ctypes.c_void_p,
             ctypes.c_void_p,
         ]
+        self.lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+        self.lib.espeak_TextToPhonemes.argtypes = [
+            ctypes.POINTER(ctypes.c_char_p),
+            ctypes.c_int,
+            ctypes.c_int,
+        ]
         self.shipped = Path(espeakng_loader.get_data_path())
         self.data = _linked_data(self.shipped)
         self.sample_rate = self.lib.espeak_Initialize(
-            AUDIO_OUTPUT_SYNCHRONOUS, 0, str(self.data).encode(), 0
+            AUDIO_OUTPUT_SYNCHRONOUS, 0, str(self.data).encode(), INITIALIZE_PHONEME_EVENTS
         )
         if self.sample_rate <= 0:
             raise UserError(f"eSpeak NG failed to start (data at {self.shipped})")
         self.chunks: list[np.ndarray] = []
+        self.phonemes: list[tuple[str, int]] = []
         self.callback = SYNTH_CALLBACK(self._collect)  # kept alive as long as the engine
         self.lib.espeak_SetSynthCallback(self.callback)
         self.lock = threading.Lock()
@@ -74,25 +106,51 @@ class _Engine:
     def _collect(self, wav, count, events) -> int:
         if count > 0:
             self.chunks.append(np.ctypeslib.as_array(wav, (count,)).copy())
+        index = 0
+        while events and events[index].type != EVENT_LIST_TERMINATED:
+            event = events[index]
+            if event.type == EVENT_PHONEME:
+                name = event.id.decode("ascii", errors="replace")
+                self.phonemes.append((name, int(event.sample)))
+            index += 1
         return 0  # 0 = go on synthesising
 
-    def synthesize(self, text: str, voice: str, rate: int, pitch: int, seed: int) -> np.ndarray:
+    def _voice(self, voice: str) -> None:
+        if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
+            raise UserError(f"eSpeak NG has no voice '{voice}'; e.g. en-us+f3, en-gb-scotland+m1")
+
+    def synthesize(
+        self, text: str, voice: str, rate: int, pitch: int, seed: int
+    ) -> tuple[np.ndarray, list[tuple[str, int]]]:
         with self.lock:
-            if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
-                raise UserError(
-                    f"eSpeak NG has no voice '{voice}'; e.g. en-us+f3, en-gb-scotland+m1"
-                )
+            self._voice(voice)
             self.lib.espeak_SetParameter(PARAM_RATE, int(rate), 0)
             self.lib.espeak_SetParameter(PARAM_PITCH, int(pitch), 0)
             self.lib.espeak_ng_SetRandSeed(int(seed))  # klatt voices draw random noise
             encoded = text.encode("utf-8") + b"\0"
-            self.chunks = []
+            self.chunks, self.phonemes = [], []
             self.lib.espeak_Synth(
                 encoded, len(encoded), 0, POS_CHARACTER, 0, CHARS_UTF8, None, None
             )
             self.lib.espeak_Synchronize()
             chunks, self.chunks = self.chunks, []
-        return np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
+            phonemes, self.phonemes = self.phonemes, []
+        return (np.concatenate(chunks) if chunks else np.zeros(0, np.int16)), phonemes
+
+    def text_to_phonemes(self, text: str, voice: str) -> list[str]:
+        with self.lock:
+            self._voice(voice)
+            pointer = ctypes.c_char_p(text.encode("utf-8"))
+            names: list[str] = []
+            separator = ord("|") << 8  # bits 8-23: the character between phoneme names
+            while pointer.value:  # one clause a call; the pointer moves past it
+                clause = self.lib.espeak_TextToPhonemes(
+                    ctypes.byref(pointer), CHARS_UTF8, separator
+                )
+                words = (clause or b"").decode("ascii", errors="replace").split()
+                names += [name for word in words for name in word.split("|") if name]
+                names += CLAUSE_PAUSE
+        return names
 
 
 def _linked_data(shipped: Path) -> Path:
@@ -138,7 +196,26 @@ def synthesize(
     Example:
         >>> samples, sample_rate = synthesize("hello world", "en-us+m3")
     """
-    return engine().synthesize(text, voice, rate, pitch, seed), engine().sample_rate
+    return engine().synthesize(text, voice, rate, pitch, seed)[0], engine().sample_rate
+
+
+def synthesize_phonemes(
+    text: str, voice: str = "en-us", rate: int = 175, pitch: int = 50, seed: int = 0
+) -> tuple[np.ndarray, int, list[tuple[str, int]]]:
+    """:func:`synthesize`, with the phonemes spoken: ``(samples, rate, [(name, first
+    sample), ...])`` from eSpeak NG's PHONEME events, in order; names are eSpeak's
+    mnemonics with stress marks (``'oU``), and each clause ends in the pauses ``_:``
+    ``_``."""
+    samples, phonemes = engine().synthesize(text, voice, rate, pitch, seed)
+    return samples, engine().sample_rate, phonemes
+
+
+def text_to_phonemes(text: str, voice: str = "en-us") -> list[str]:
+    """The phonemes eSpeak NG would speak for ``text``, without synthesis
+    (``espeak_TextToPhonemes``, clause by clause, each clause closed by ``_:`` ``_`` as
+    the PHONEME events close it). The same sequence as :func:`synthesize_phonemes` for
+    most sentences; where they differ it is a stress mark on a short clause."""
+    return engine().text_to_phonemes(text, voice)
 
 
 @cache

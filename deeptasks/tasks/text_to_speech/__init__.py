@@ -1,0 +1,1 @@
+"""Text-to-speech: eSpeak NG phonemes -> log-mel (non-autoregressive) -> waveform."""

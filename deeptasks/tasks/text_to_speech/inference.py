@@ -1,0 +1,153 @@
+"""The models applied: text -> eSpeak NG phonemes -> ids, the acoustic model's encoder
+and decoder (durations scaled by ``speed``, pitch shifted by semitones), and the
+vocoders (Griffin-Lim, or a vocoder run's neural model)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from deeptasks.datasets import espeak, tts
+from deeptasks.errors import UserError
+from deeptasks.tasks.base import model_spec
+from deeptasks.tasks.text_to_speech import data
+
+BATCH = 16
+STRESS = re.compile(r"^[',]+")
+
+
+def unspeakable(text: str) -> str:
+    """The characters of ``text`` that the corpus's sentences never hold (sorted, unique)."""
+    return "".join(sorted({c for c in text if not tts.SPEAKABLE.match(c)}))
+
+
+def phoneme_ids(cfg, text: str) -> np.ndarray:
+    """``<sil>`` + the eSpeak NG phonemes of ``text`` (``espeak_TextToPhonemes``, no
+    synthesis) as ids of the training inventory; a phoneme training never had is read
+    without its stress mark, else as ``<unk>``."""
+    bad = unspeakable(text)
+    if bad:
+        raise UserError(
+            f"cannot speak the characters {bad!r} in {text[:40]!r}; use letters, digits and "
+            f"the punctuation  , . ; : ! ? ' \" ( ) & % -"
+        )
+    symbols = data.manifest(cfg)["phonemes"]
+    ids = {name: k for k, name in enumerate(symbols)}
+    names = [tts.SILENCE] + espeak.text_to_phonemes(text, cfg.data.voice)
+    found = []
+    for name in names:
+        if name not in ids:
+            name = STRESS.sub("", name)
+        found.append(ids.get(name, ids[tts.UNKNOWN]))
+    return np.asarray(found, np.int32)
+
+
+def _padded(rows: list[np.ndarray], dtype) -> np.ndarray:
+    out = np.zeros((len(rows), max(len(r) for r in rows)), dtype)
+    for k, row in enumerate(rows):
+        out[k, : len(row)] = row
+    return out
+
+
+def acoustic(
+    model: keras.Model,
+    cfg,
+    ids: list[np.ndarray],
+    speed: float = 1.0,
+    pitch: float = 0.0,
+    durations: list[np.ndarray] | None = None,
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """``(log-mels [T, 80], durations used [N])`` of phoneme-id sequences: predicted
+    durations divided by ``speed`` (or the given true ``durations``), predicted pitch
+    shifted by ``pitch`` semitones."""
+    if speed <= 0:
+        raise UserError(f"--speed must be > 0 (1 = as trained, 2 = twice as fast); got {speed}")
+    spec = model_spec(cfg)
+    encoder, decoder = model.get_layer("encoder"), model.get_layer("decoder")
+    stats = data.manifest(cfg)["stats"]
+    shift = pitch * np.log(2.0) / 12.0 / stats["log_f0_std"]
+    mels, used = [], []
+    order = np.argsort([len(i) for i in ids])
+    results: dict[int, tuple] = {}
+    for start in range(0, len(ids), BATCH):
+        chosen = order[start : start + BATCH]
+        batch = _padded([ids[k] for k in chosen], np.int32)
+        encoded = [np.asarray(a) for a in encoder.predict_on_batch(batch)]
+        hidden, log_duration, variances = encoded[0], encoded[1], encoded[2:]
+        if durations is None:
+            frames = np.maximum(np.round(np.expm1(log_duration) / speed), 0)
+        else:
+            frames = _padded([durations[k] for k in chosen], np.float32)
+        frames = np.where(batch > 0, frames, 0).astype(np.float32)
+        frames[:, 0] = np.maximum(frames[:, 0], (frames.sum(1) == 0).astype(np.float32))
+        if spec.extra["variances"]:
+            variances[0] = variances[0] + shift
+        mel = np.asarray(decoder.predict_on_batch([hidden, frames, *variances]))
+        for row, k in enumerate(chosen):
+            length = int(frames[row].sum())
+            results[k] = (mel[row, :length], frames[row, : len(ids[k])].astype(np.int32))
+    for k in range(len(ids)):
+        mels.append(results[k][0])
+        used.append(results[k][1])
+    return mels, used
+
+
+def griffin_lim(mel: np.ndarray, iterations: int = 32) -> np.ndarray:
+    """A log-mel ``[T, 80]`` -> ``T * 256`` float samples: the mel inverted to a linear
+    magnitude (non-negative least squares, librosa) and its phase found by Griffin-Lim."""
+    import librosa
+
+    mel = np.asarray(mel, np.float32)
+    # the corpus dropped the centred STFT's frame past the end; put one back (a copy)
+    magnitude = np.exp(np.concatenate([mel, mel[-1:]]).T)
+    samples = librosa.feature.inverse.mel_to_audio(
+        magnitude,
+        sr=tts.SAMPLE_RATE,
+        n_fft=tts.N_FFT,
+        hop_length=tts.HOP,
+        power=1.0,
+        fmin=0.0,
+        fmax=tts.F_MAX,
+        n_iter=iterations,
+        length=len(mel) * tts.HOP,
+    )
+    return np.clip(samples, -1.0, 1.0).astype(np.float32)
+
+
+def neural(vocoder: keras.Model, mels: list[np.ndarray]) -> list[np.ndarray]:
+    """The vocoder's waveforms of log-mels, one at a time (no padding artefacts)."""
+    return [np.asarray(vocoder.predict_on_batch(m[None].astype(np.float32)))[0] for m in mels]
+
+
+@lru_cache(maxsize=2)
+def _vocoder_run(workdir: str) -> keras.Model:
+    from deeptasks.runs import load_run
+
+    _, cfg, model = load_run(Path(workdir))
+    if cfg.task != "text_to_speech" or model_spec(cfg).extra.get("kind") != "vocoder":
+        raise UserError(
+            f"model.vocoder_workdir={workdir} is not a text_to_speech --model vocoder run"
+        )
+    return model
+
+
+def vocoder_of(cfg) -> keras.Model | None:
+    """The neural vocoder named by ``model.vocoder_workdir`` (None: Griffin-Lim)."""
+    return _vocoder_run(cfg.model.vocoder_workdir) if cfg.model.vocoder_workdir else None
+
+
+def vocode(cfg, mels: list[np.ndarray], vocoder: keras.Model | None = None) -> list[np.ndarray]:
+    """Waveforms of log-mels through ``vocoder``, or Griffin-Lim without one."""
+    if vocoder is not None:
+        return neural(vocoder, mels)
+    return [griffin_lim(m, cfg.model.griffin_lim_iters) for m in mels]
+
+
+def speak(model, cfg, texts: list[str], speed: float = 1.0, pitch: float = 0.0):
+    """Waveforms (22,050 Hz float) of sentences, through the configured vocoder."""
+    mels, _ = acoustic(model, cfg, [phoneme_ids(cfg, t) for t in texts], speed, pitch)
+    return vocode(cfg, mels, vocoder_of(cfg))
