@@ -25,12 +25,23 @@ from deeptasks.common.seq2seq.objectives import SmoothedSparseCrossentropy, Warm
 from deeptasks.tasks.denoising.models import NoiseLevelControl
 from deeptasks.tasks.speech_recognition.layers import LogMelSpectrogram, SpecAugment
 from deeptasks.tasks.summarization.layers import CopyTransformer, PresetSeq2Seq
+from deeptasks.tasks.text_to_speech.layers import (
+    ConvBlock,
+    LengthRegulator,
+    MaskedError,
+    MultiResolutionSTFTLoss,
+    PaddingMask,
+    VariancePredictor,
+)
 
 RNG = np.random.default_rng(0)
 
 
 def _random(*shape) -> np.ndarray:
     return RNG.random(shape).astype("float32")
+
+
+MASK = np.array([[True] * 5, [True, True, True, False, False]])
 
 
 LAYERS = {
@@ -71,6 +82,28 @@ LAYERS = {
         ((2, 3, 12), (2, 3, 4)),  # [decoder state, context] per step; attention weights
         {},
     ),
+    "PaddingMask": (PaddingMask, {}, np.array([[3, 4, 0], [5, 0, 0]], "int32"), (2, 3), {}),
+    "LengthRegulator": (
+        LengthRegulator,
+        {},
+        [_random(2, 3, 4), np.array([[1, 2, 0], [2, 1, 1]], "int32")],
+        ((2, 4, 5), (2, 4)),  # frames (4 channels + how far into the phoneme), mask
+        {},
+    ),
+    "ConvBlock": (
+        ConvBlock,
+        {"channels": 4, "kernel_size": 3, "dilation": 2, "dropout": 0.0},
+        [_random(2, 5, 4), MASK],
+        (2, 5, 4),
+        {},
+    ),
+    "VariancePredictor": (
+        VariancePredictor,
+        {"channels": 4, "kernel_size": 3, "dropout": 0.0, "bias": 1.5},
+        [_random(2, 5, 4), MASK],
+        (2, 5),
+        {},
+    ),
 }
 
 LOSSES = {
@@ -100,6 +133,16 @@ LOSSES = {
         SmoothedSparseCrossentropy(0.1),
         {"label_smoothing": 0.1},
         (np.array([[1, 2]], "int32"), _random(1, 2, 5)),
+    ),
+    "MaskedError": (
+        MaskedError("l1"),
+        {"kind": "l1"},
+        (np.array([[1.0, -100.0]], "float32"), _random(1, 2)),
+    ),
+    "MultiResolutionSTFTLoss": (
+        MultiResolutionSTFTLoss(((256, 64),)),
+        {"resolutions": [[256, 64]]},
+        (_random(2, 1024) - 0.5, _random(2, 1024) - 0.5),
     ),
 }
 

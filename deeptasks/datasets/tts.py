@@ -247,6 +247,7 @@ def _build(
     log_f0 = np.log(f0[f0 > 0])
     energy = np.concatenate([i["energy"] for i in spoken["train"]])
     mel = np.concatenate([i["mel"] for i in spoken["train"]])
+    train_durations = np.concatenate([i["durations"] for i in spoken["train"]])
     return {
         "corpus": "tts",
         "version": VERSION,
@@ -265,6 +266,7 @@ def _build(
             "energy_std": float(energy.std()),
             "mel_mean": float(mel.mean()),
             "mel_std": float(mel.std()),
+            "log_duration_mean": float(np.log1p(train_durations).mean()),
         },
         "splits": summary,
     }

@@ -26,7 +26,7 @@ class PaddingMask(layers.Layer):
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class LengthRegulator(layers.Layer):
-    """``[hidden [B, N, C], durations [B, N]]`` -> ``[frames [B, T, C + 1], mask [B, T]]``.
+    """``(hidden [B, N, C], durations [B, N])`` -> ``(frames [B, T, C + 1], mask [B, T])``.
 
     Each phoneme's vector repeated for its duration in frames (0 frames: it adds none),
     with one more channel, how far into its phoneme each frame is (0 at its first frame,
@@ -35,8 +35,7 @@ class LengthRegulator(layers.Layer):
     clipped at 0, so predicted real-valued durations can be given as they are.
     """
 
-    def call(self, inputs):
-        hidden, durations = inputs
+    def call(self, hidden, durations):
         durations = tf.maximum(tf.cast(tf.round(tf.cast(durations, tf.float32)), tf.int32), 0)
         ends = tf.cumsum(durations, axis=1)
         total = ends[:, -1]
@@ -53,8 +52,7 @@ class LengthRegulator(layers.Layer):
         frames = tf.concat([frames, tf.cast(elapsed[..., None], frames.dtype)], axis=-1)
         return frames * tf.cast(mask[..., None], frames.dtype), mask
 
-    def compute_output_spec(self, inputs):
-        hidden, durations = inputs
+    def compute_output_spec(self, hidden, durations):
         batch = hidden.shape[0]
         return (
             keras.KerasTensor((batch, None, hidden.shape[-1] + 1), hidden.dtype),
@@ -64,8 +62,8 @@ class LengthRegulator(layers.Layer):
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class ConvBlock(layers.Layer):
-    """``[x [B, L, C], mask [B, L]]`` -> ``x + dropout(norm(relu(conv(x))))``, zeroed where
-    the mask is False: a dilated residual convolution (SpeedySpeech's block)."""
+    """``(x [B, L, C], valid [B, L])`` -> ``x + dropout(norm(relu(conv(x))))``, zeroed where
+    ``valid`` is False: a dilated residual convolution (SpeedySpeech's block)."""
 
     def __init__(self, channels, kernel_size=5, dilation=1, dropout=0.1, **kwargs):
         super().__init__(**kwargs)
@@ -75,17 +73,16 @@ class ConvBlock(layers.Layer):
         self.norm = layers.LayerNormalization()
         self.drop = layers.Dropout(dropout)
 
-    def build(self, shapes):
-        self.conv.build(shapes[0])
-        self.norm.build(tuple(shapes[0][:-1]) + (self.channels,))
+    def build(self, x_shape, valid_shape=None):
+        self.conv.build(x_shape)
+        self.norm.build(tuple(x_shape[:-1]) + (self.channels,))
 
-    def call(self, inputs, training=None):
-        x, mask = inputs
+    def call(self, x, valid, training=None):
         y = self.drop(self.norm(ops.relu(self.conv(x))), training=training)
-        return (x + y) * ops.cast(mask[..., None], x.dtype)
+        return (x + y) * ops.cast(valid[..., None], x.dtype)
 
-    def compute_output_shape(self, shapes):
-        return shapes[0]
+    def compute_output_shape(self, x_shape, valid_shape=None):
+        return x_shape
 
     def get_config(self):
         return super().get_config() | {
@@ -98,39 +95,40 @@ class ConvBlock(layers.Layer):
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class VariancePredictor(layers.Layer):
-    """``[x [B, N, C], mask [B, N]]`` -> ``[B, N]``: two convolutions (ReLU, layer norm,
-    dropout) and a linear unit per phoneme (FastSpeech 2's duration/pitch/energy head)."""
+    """``(x [B, N, C], valid [B, N])`` -> ``[B, N]``: two convolutions (ReLU, layer norm,
+    dropout) and a linear unit per phoneme (FastSpeech 2's duration/pitch/energy head),
+    its bias starting at ``bias`` (the training mean of what it predicts)."""
 
-    def __init__(self, channels, kernel_size=3, dropout=0.1, **kwargs):
+    def __init__(self, channels, kernel_size=3, dropout=0.1, bias=0.0, **kwargs):
         super().__init__(**kwargs)
-        self.channels, self.kernel_size, self.rate = channels, kernel_size, dropout
+        self.channels, self.kernel_size, self.rate, self.bias = channels, kernel_size, dropout, bias
         self.convs = [layers.Conv1D(channels, kernel_size, padding="same") for _ in range(2)]
         self.norms = [layers.LayerNormalization() for _ in range(2)]
         self.drop = layers.Dropout(dropout)
-        self.out = layers.Dense(1)
+        self.out = layers.Dense(1, bias_initializer=keras.initializers.Constant(bias))
 
-    def build(self, shapes):
-        shape = tuple(shapes[0])
+    def build(self, x_shape, valid_shape=None):
+        shape = tuple(x_shape)
         for conv, norm in zip(self.convs, self.norms):
             conv.build(shape)
             shape = tuple(shape[:-1]) + (self.channels,)
             norm.build(shape)
         self.out.build(shape)
 
-    def call(self, inputs, training=None):
-        x, mask = inputs
+    def call(self, x, valid, training=None):
         for conv, norm in zip(self.convs, self.norms):
             x = self.drop(norm(ops.relu(conv(x))), training=training)
-        return ops.squeeze(self.out(x), -1) * ops.cast(mask, x.dtype)
+        return ops.squeeze(self.out(x), -1) * ops.cast(valid, x.dtype)
 
-    def compute_output_shape(self, shapes):
-        return shapes[0][:-1]
+    def compute_output_shape(self, x_shape, valid_shape=None):
+        return tuple(x_shape[:-1])
 
     def get_config(self):
         return super().get_config() | {
             "channels": self.channels,
             "kernel_size": self.kernel_size,
             "dropout": self.rate,
+            "bias": self.bias,
         }
 
 

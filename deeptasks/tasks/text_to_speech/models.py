@@ -34,9 +34,10 @@ PREDICTED = tuple(f"predicted_{name}" for name in VARIANCES)  # their outputs' n
 
 def _conv_stack(x, mask, cfg, blocks: int, name: str):
     for k in range(blocks):
-        x = ConvBlock(cfg.channels, cfg.kernel_size, 2 ** (k % 4), cfg.dropout, name=f"{name}_{k}")(
-            [x, mask]
+        block = ConvBlock(
+            cfg.channels, cfg.kernel_size, 2 ** (k % 4), cfg.dropout, name=f"{name}_{k}"
         )
+        x = block(x, mask)
     return x
 
 
@@ -54,7 +55,7 @@ def _mel_out(x, mel_mean: float, mel_std: float):
     return layers.Rescaling(mel_std, mel_mean, name="mel_scale", dtype="float32")(mel)
 
 
-def _acoustic(cfg, vocabulary_size: int, mel_mean: float, mel_std: float, variance: bool):
+def _acoustic(cfg, vocabulary_size, mel_mean, mel_std, log_duration_mean, variance: bool):
     """Encoder and decoder sub-models and the training model that composes them."""
     ids = keras.Input((None,), dtype="int32", name="phonemes")
     mask = PaddingMask(name="phoneme_mask")(ids)
@@ -65,10 +66,10 @@ def _acoustic(cfg, vocabulary_size: int, mel_mean: float, mel_std: float, varian
         hidden = _conv_stack(hidden, mask, cfg, cfg.encoder_blocks, "encoder_block")
     channels = cfg.channels
 
-    def predictor(name):
-        return VariancePredictor(channels, 3, cfg.dropout, name=name)([hidden, mask])
+    def predictor(name, bias=0.0):
+        return VariancePredictor(channels, 3, cfg.dropout, bias, name=name)(hidden, mask)
 
-    encoded = [hidden, predictor("log_duration")]
+    encoded = [hidden, predictor("log_duration", log_duration_mean)]
     if variance:
         encoded += [predictor("pitch"), predictor("energy")]
     encoder = keras.Model(ids, encoded, name="encoder")
@@ -82,7 +83,7 @@ def _acoustic(cfg, vocabulary_size: int, mel_mean: float, mel_std: float, varian
         x = layers.Add()(
             [x, layers.Conv1D(channels, 3, padding="same", name=f"{name}_embedding")(embedded)]
         )
-    frames, frame_mask = LengthRegulator(name="length_regulator")([x, durations])
+    frames, frame_mask = LengthRegulator(name="length_regulator")(x, durations)
     x = layers.Dense(channels, name="frame_projection")(frames)
     if variance:
         x = _transformer_stack(x, frame_mask, cfg, "decoder_block")
@@ -115,16 +116,20 @@ def _acoustic(cfg, vocabulary_size: int, mel_mean: float, mel_std: float, varian
     return keras.Model(inputs, outputs, name="fastspeech2" if variance else "conv_tts")
 
 
-def conv(cfg, vocabulary_size: int, mel_mean: float, mel_std: float, **_) -> keras.Model:
+def conv(
+    cfg, vocabulary_size: int, mel_mean: float, mel_std: float, log_duration_mean=1.0, **_
+) -> keras.Model:
     """Dilated residual convolutions before and after a length regulator, with a
     duration predictor (SpeedySpeech / ForwardTacotron style)."""
-    return _acoustic(cfg, vocabulary_size, mel_mean, mel_std, variance=False)
+    return _acoustic(cfg, vocabulary_size, mel_mean, mel_std, log_duration_mean, False)
 
 
-def fastspeech2(cfg, vocabulary_size: int, mel_mean: float, mel_std: float, **_) -> keras.Model:
+def fastspeech2(
+    cfg, vocabulary_size: int, mel_mean: float, mel_std: float, log_duration_mean=1.0, **_
+) -> keras.Model:
     """FastSpeech 2-lite: keras-hub Transformer encoder blocks before and after a variance
     adaptor (duration, pitch and energy per phoneme), and a convolutional postnet."""
-    return _acoustic(cfg, vocabulary_size, mel_mean, mel_std, variance=True)
+    return _acoustic(cfg, vocabulary_size, mel_mean, mel_std, log_duration_mean, True)
 
 
 def vocoder(cfg, mel_mean: float, mel_std: float, **_) -> keras.Model:
