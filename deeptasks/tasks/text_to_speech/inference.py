@@ -96,23 +96,31 @@ def acoustic(
     return mels, used
 
 
+@lru_cache(maxsize=1)
+def _mel_inverse() -> np.ndarray:
+    import librosa
+
+    basis = librosa.filters.mel(
+        sr=tts.SAMPLE_RATE, n_fft=tts.N_FFT, n_mels=tts.N_MELS, fmin=0.0, fmax=tts.F_MAX
+    )
+    return np.linalg.pinv(basis).astype(np.float32)
+
+
 def griffin_lim(mel: np.ndarray, iterations: int = 32) -> np.ndarray:
-    """A log-mel ``[T, 80]`` -> ``T * 256`` float samples: the mel inverted to a linear
-    magnitude (non-negative least squares, librosa) and its phase found by Griffin-Lim."""
+    """A log-mel ``[T, 80]`` -> ``T * 256`` float samples: the mel mapped back to a linear
+    magnitude by the filter bank's pseudo-inverse (clipped at 0; librosa's non-negative
+    least squares gave the same MCD and STOI, 5x slower) and its phase found by
+    Griffin-Lim (librosa)."""
     import librosa
 
     mel = np.asarray(mel, np.float32)
     # the corpus dropped the centred STFT's frame past the end; put one back (a copy)
-    magnitude = np.exp(np.concatenate([mel, mel[-1:]]).T)
-    samples = librosa.feature.inverse.mel_to_audio(
+    magnitude = np.maximum(_mel_inverse() @ np.exp(np.concatenate([mel, mel[-1:]]).T), 0.0)
+    samples = librosa.griffinlim(
         magnitude,
-        sr=tts.SAMPLE_RATE,
-        n_fft=tts.N_FFT,
-        hop_length=tts.HOP,
-        power=1.0,
-        fmin=0.0,
-        fmax=tts.F_MAX,
         n_iter=iterations,
+        hop_length=tts.HOP,
+        n_fft=tts.N_FFT,
         length=len(mel) * tts.HOP,
     )
     return np.clip(samples, -1.0, 1.0).astype(np.float32)
