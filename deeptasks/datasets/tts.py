@@ -18,7 +18,7 @@ Durations: eSpeak NG reports a PHONEME event per phoneme with its first sample
 (:func:`deeptasks.datasets.espeak.synthesize_phonemes`). A phoneme starting at sample
 ``s`` starts at frame ``round(s / HOP)``; a leading-silence token ``<sil>`` covers the
 frames before the first phoneme, and the last phoneme runs to the end, so the durations
-sum exactly to the mel's frame count. A phoneme shorter than about half a hop (about 5%
+sum exactly to the mel's frame count. A phoneme shorter than about half a hop (about 6%
 of them, mostly the clause-final ``_`` and fast plosives) gets **0 frames on purpose**:
 it stays in the phoneme sequence (the encoder reads it) but adds no frames; its pitch and
 energy are read at its boundary frame.
