@@ -108,29 +108,28 @@ def split_sentences(max_words: int) -> dict[str, list[tuple[str, str]]]:
     return found
 
 
-def log_mel(samples: np.ndarray) -> np.ndarray:
-    """``[frames, N_MELS]`` float32 log-mel of float samples whose length is a multiple of
-    ``HOP``: ``len / HOP`` frames (centred STFT, the one past the end dropped)."""
+@lru_cache(maxsize=1)
+def mel_basis() -> np.ndarray:
+    """The ``[N_MELS, N_FFT // 2 + 1]`` mel filter bank (librosa's, 0 to 11,025 Hz)."""
     import librosa
 
-    mel = librosa.feature.melspectrogram(
-        y=np.asarray(samples, np.float32),
-        sr=SAMPLE_RATE,
-        n_fft=N_FFT,
-        hop_length=HOP,
-        n_mels=N_MELS,
-        fmin=0.0,
-        fmax=F_MAX,
-        power=1.0,
-    )
-    return np.log(np.maximum(mel, LOG_FLOOR)).T[: len(samples) // HOP].astype(np.float32)
+    return librosa.filters.mel(sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=N_MELS, fmin=0.0, fmax=F_MAX)
 
 
-def frame_energy(samples: np.ndarray) -> np.ndarray:
+def magnitude(samples: np.ndarray) -> np.ndarray:
+    """``[frames, N_FFT // 2 + 1]`` STFT magnitude of float samples whose length is a
+    multiple of ``HOP``: ``len / HOP`` frames (centred, the one past the end dropped)."""
     import librosa
 
-    spectrum = np.abs(librosa.stft(np.asarray(samples, np.float32), n_fft=N_FFT, hop_length=HOP))
-    return np.linalg.norm(spectrum, axis=0)[: len(samples) // HOP].astype(np.float32)
+    spectrum = librosa.stft(np.asarray(samples, np.float32), n_fft=N_FFT, hop_length=HOP)
+    return np.abs(spectrum).T[: len(samples) // HOP]
+
+
+def log_mel(samples: np.ndarray, spectrum: np.ndarray | None = None) -> np.ndarray:
+    """``[frames, N_MELS]`` float32 log-mel of float samples (or of their
+    :func:`magnitude`, when it is known already)."""
+    spectrum = magnitude(samples) if spectrum is None else spectrum
+    return np.log(np.maximum(spectrum @ mel_basis().T, LOG_FLOOR)).astype(np.float32)
 
 
 def frame_f0(samples: np.ndarray) -> np.ndarray:
@@ -178,13 +177,14 @@ def utterance(text: str, voice: str) -> dict[str, Any]:
     audio = np.zeros(frames * HOP, np.int16)
     audio[: len(samples)] = samples
     signal = audio.astype(np.float32) / 32768.0
+    spectrum = magnitude(signal)
     return {
         "phonemes": [SILENCE] + [name for name, _ in events],
         "durations": durations_of([start for _, start in events], frames),
         "audio": audio,
-        "mel": log_mel(signal),
+        "mel": log_mel(signal, spectrum),
         "f0": frame_f0(signal),
-        "energy": frame_energy(signal),
+        "energy": np.linalg.norm(spectrum, axis=1).astype(np.float32),
     }
 
 
@@ -304,7 +304,7 @@ def load_split(corpus_dir: Path, split: str, limit: int = 0) -> list[dict[str, A
     return items
 
 
-def manifest(corpus_dir: Path) -> dict[str, Any]:
-    found = read_manifest(corpus_dir)
-    found["path"] = str(corpus_dir)
-    return found
+@lru_cache(maxsize=8)
+def manifest(corpus_dir: str | Path) -> dict[str, Any]:
+    """A built corpus's manifest, read once (shared: do not change it)."""
+    return read_manifest(corpus_dir) | {"path": str(corpus_dir)}

@@ -5,8 +5,11 @@ Griffin-Lim."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
+from deeptasks.datasets import tts
 from deeptasks.tasks.text_to_speech import data
 
 SEGMENTS = 3
@@ -15,21 +18,17 @@ SEGMENTS = 3
 def fit(cfg) -> tuple[np.ndarray, np.ndarray]:
     """``(mean mel [symbols, SEGMENTS, 80], mean duration [symbols])`` of the training
     split; a phoneme never seen with frames gets the mean of all segments."""
-    return _fit(str(data.corpus_dir(cfg)), cfg)
+    return _fit(data.corpus_dir(cfg))
 
 
-_FITTED: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # by corpus folder
-
-
-def _fit(key: str, cfg) -> tuple[np.ndarray, np.ndarray]:
-    if key in _FITTED:
-        return _FITTED[key]
-    symbols = len(data.manifest(cfg)["phonemes"])
+@lru_cache(maxsize=2)
+def _fit(folder: str) -> tuple[np.ndarray, np.ndarray]:
+    symbols = len(tts.manifest(folder)["phonemes"])
     sums = np.zeros((symbols, SEGMENTS, 80))
     counts = np.zeros((symbols, SEGMENTS))
     frames = np.zeros(symbols)
     seen = np.zeros(symbols)
-    for item in data.utterances(cfg, "train"):
+    for item in tts.load_split(folder, "train"):
         mel = np.asarray(item["mel"], np.float64)
         ends = np.cumsum(item["durations"])
         for symbol, end, length in zip(item["ids"], ends, item["durations"]):
@@ -42,8 +41,7 @@ def _fit(key: str, cfg) -> tuple[np.ndarray, np.ndarray]:
     overall = sums.sum((0, 1)) / max(counts.sum(), 1)
     means = np.where(counts[..., None] > 0, sums / np.maximum(counts, 1)[..., None], overall)
     durations = np.where(seen > 0, frames / np.maximum(seen, 1), frames.sum() / max(seen.sum(), 1))
-    _FITTED[key] = (means.astype(np.float32), durations.astype(np.float32))
-    return _FITTED[key]
+    return means.astype(np.float32), durations.astype(np.float32)
 
 
 def synthesise(cfg, ids: np.ndarray, durations: np.ndarray | None = None):

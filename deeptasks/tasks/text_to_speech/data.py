@@ -40,11 +40,15 @@ def check(cfg) -> None:
         raise UserError("model.channels must be >= 4 and model.griffin_lim_iters >= 1")
 
 
-def corpus_dir(cfg):
+def corpus_dir(cfg) -> str:
     d = cfg.data
-    return tts.build(
-        d.train_utterances, d.val_utterances, d.test_utterances, d.corpus_seed, d.voice, d.max_words
-    )
+    sizes = (d.train_utterances, d.val_utterances, d.test_utterances)
+    return _corpus_dir(*sizes, d.corpus_seed, d.voice, d.max_words)
+
+
+@lru_cache(maxsize=4)
+def _corpus_dir(*params) -> str:
+    return str(tts.build(*params))  # built or found once per process, not once per call
 
 
 def manifest(cfg) -> dict[str, Any]:
@@ -58,10 +62,15 @@ def facts(cfg) -> dict[str, Any]:
     return {"vocabulary_size": len(found["phonemes"])} | found["stats"]
 
 
+def reference_audio(item: dict[str, Any]) -> np.ndarray:
+    """An utterance's eSpeak NG audio as float samples in [-1, 1]."""
+    return np.asarray(item["audio"], np.float32) / 32768.0
+
+
 def utterances(cfg, split: str, limit: int = 0) -> list[dict[str, Any]]:
     """The utterances of a split (see :func:`deeptasks.datasets.tts.load_split`), each
     with its per-phoneme ``pitch`` and ``energy``, normalised by the training statistics."""
-    items = list(_utterances(str(corpus_dir(cfg)), split))
+    items = list(_utterances(corpus_dir(cfg), split))
     return items[:limit] if limit else items
 
 
@@ -186,7 +195,7 @@ def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | N
 
 def describe_data(cfg) -> dict[str, Any]:
     check(cfg)
-    found = manifest(cfg)
+    found = dict(manifest(cfg))  # a copy: the manifest is shared
     found["splits"] = {k: v["utterances"] for k, v in found["splits"].items()} | {
         "detail": found["splits"]
     }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import tempfile
 import time
 from functools import lru_cache
@@ -31,20 +32,22 @@ RATE = tts.SAMPLE_RATE
 RTF_UTTERANCES = 10
 
 
-def reference(item: dict) -> np.ndarray:
-    return np.asarray(item["audio"], np.float32) / 32768.0
-
-
 def score(items, analysed, audio, aligned=None, durations=None) -> dict[str, float]:
     """The means over utterances of MCD, F0 RMSE, V/UV error (``audio``), STOI
     (``aligned``: synthesised with the true durations) and duration MAE in frames."""
     rows = [
-        speech_quality.compare(reference(i), a, RATE, f) for i, a, f in zip(items, audio, analysed)
+        speech_quality.compare(data.reference_audio(i), a, RATE, f)
+        for i, a, f in zip(items, audio, analysed)
     ]
     out = {key: float(np.nanmean([r[key] for r in rows])) for key in rows[0]}
     if aligned is not None:
         out["stoi"] = float(
-            np.mean([speech_quality.stoi(reference(i), a, RATE) for i, a in zip(items, aligned)])
+            np.mean(
+                [
+                    speech_quality.stoi(data.reference_audio(i), a, RATE)
+                    for i, a in zip(items, aligned)
+                ]
+            )
         )
     if durations is not None:
         errors = [np.abs(d - i["durations"]).mean() for i, d in zip(items, durations)]
@@ -83,8 +86,6 @@ def intelligibility(workdir: str, audio: list[np.ndarray], texts: list[str]) -> 
         target = Path(folder) / "transcripts.json"
         with contextlib.redirect_stdout(io.StringIO()):
             task.predict(model, cfg, paths, target, force=True)
-        import json
-
         found = [row["transcript"] for row in json.loads(target.read_text())]
     references = [normalise(t) for t in texts]
     return {"cer": cer(references, found), "wer": wer(references, found)}
@@ -111,7 +112,7 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
     Griffin-Lim); the lookup baseline through Griffin-Lim; the ceilings are the true
     mel through Griffin-Lim and through the vocoder."""
     items = data.utterances(cfg, "test", cfg.model.eval_utterances)
-    analysed = [speech_quality.analyse(reference(i), RATE) for i in items]
+    analysed = [speech_quality.analyse(data.reference_audio(i), RATE) for i in items]
     if model_spec(cfg).extra["kind"] == "vocoder":
         return _vocoder_protocol(model, cfg, items, analysed)
     vocoder = vocoder_of(cfg)
@@ -148,7 +149,7 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
             "run": cfg.model.asr_workdir,
             "model": intelligibility(cfg.model.asr_workdir, audio, texts),
             "reference": intelligibility(
-                cfg.model.asr_workdir, [reference(i) for i in items], texts
+                cfg.model.asr_workdir, [data.reference_audio(i) for i in items], texts
             ),
             "lookup": intelligibility(cfg.model.asr_workdir, base_audio, texts),
         }

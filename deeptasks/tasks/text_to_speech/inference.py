@@ -35,8 +35,7 @@ def phoneme_ids(cfg, text: str) -> np.ndarray:
             f"cannot speak the characters {bad!r} in {text[:40]!r}; use letters, digits and "
             f"the punctuation  , . ; : ! ? ' \" ( ) & % -"
         )
-    symbols = data.manifest(cfg)["phonemes"]
-    ids = {name: k for k, name in enumerate(symbols)}
+    ids = _symbol_ids(data.corpus_dir(cfg))
     names = [tts.SILENCE] + espeak.text_to_phonemes(text, cfg.data.voice)
     found = []
     for name in names:
@@ -46,11 +45,13 @@ def phoneme_ids(cfg, text: str) -> np.ndarray:
     return np.asarray(found, np.int32)
 
 
-def _padded(rows: list[np.ndarray], dtype) -> np.ndarray:
-    out = np.zeros((len(rows), max(len(r) for r in rows)), dtype)
-    for k, row in enumerate(rows):
-        out[k, : len(row)] = row
-    return out
+@lru_cache(maxsize=4)
+def _symbol_ids(folder: str) -> dict[str, int]:
+    return {name: k for k, name in enumerate(tts.manifest(folder)["phonemes"])}
+
+
+def _padded(rows: list[np.ndarray], dtype: str) -> np.ndarray:
+    return keras.utils.pad_sequences(rows, dtype=dtype, padding="post", value=0)
 
 
 def acoustic(
@@ -70,18 +71,17 @@ def acoustic(
     encoder, decoder = model.get_layer("encoder"), model.get_layer("decoder")
     stats = data.manifest(cfg)["stats"]
     shift = pitch * np.log(2.0) / 12.0 / stats["log_f0_std"]
-    mels, used = [], []
+    mels, used = [None] * len(ids), [None] * len(ids)
     order = np.argsort([len(i) for i in ids])
-    results: dict[int, tuple] = {}
     for start in range(0, len(ids), BATCH):
         chosen = order[start : start + BATCH]
-        batch = _padded([ids[k] for k in chosen], np.int32)
+        batch = _padded([ids[k] for k in chosen], "int32")
         encoded = [np.asarray(a) for a in encoder.predict_on_batch(batch)]
         hidden, log_duration, variances = encoded[0], encoded[1], encoded[2:]
         if durations is None:
             frames = np.maximum(np.round(np.expm1(log_duration) / speed), 0)
         else:
-            frames = _padded([durations[k] for k in chosen], np.float32)
+            frames = _padded([durations[k] for k in chosen], "float32")
         frames = np.where(batch > 0, frames, 0).astype(np.float32)
         frames[:, 0] = np.maximum(frames[:, 0], (frames.sum(1) == 0).astype(np.float32))
         if spec.extra["variances"]:
@@ -89,21 +89,14 @@ def acoustic(
         mel = np.asarray(decoder.predict_on_batch([hidden, frames, *variances]))
         for row, k in enumerate(chosen):
             length = int(frames[row].sum())
-            results[k] = (mel[row, :length], frames[row, : len(ids[k])].astype(np.int32))
-    for k in range(len(ids)):
-        mels.append(results[k][0])
-        used.append(results[k][1])
+            mels[k] = mel[row, :length]
+            used[k] = frames[row, : len(ids[k])].astype(np.int32)
     return mels, used
 
 
 @lru_cache(maxsize=1)
 def _mel_inverse() -> np.ndarray:
-    import librosa
-
-    basis = librosa.filters.mel(
-        sr=tts.SAMPLE_RATE, n_fft=tts.N_FFT, n_mels=tts.N_MELS, fmin=0.0, fmax=tts.F_MAX
-    )
-    return np.linalg.pinv(basis).astype(np.float32)
+    return np.linalg.pinv(tts.mel_basis()).astype(np.float32)
 
 
 def griffin_lim(mel: np.ndarray, iterations: int = 32) -> np.ndarray:

@@ -17,7 +17,7 @@ from keras import layers
 
 from deeptasks.common.training import make_optimizer
 from deeptasks.datasets.tts import N_MELS
-from deeptasks.tasks.base import ModelSpec
+from deeptasks.tasks.base import ModelSpec, model_spec
 from deeptasks.tasks.text_to_speech.layers import (
     ConvBlock,
     LengthRegulator,
@@ -166,7 +166,7 @@ def compile_model(model: keras.Model, cfg) -> None:
     """Acoustic models: L1 on the log-mel, squared error on log(1 + duration) (and on pitch
     and energy), padding masked out; the vocoder: the multi-resolution STFT loss. Adam
     with the run's schedule and clipping."""
-    spec = MODELS[cfg.model.name]
+    spec = model_spec(cfg)
     if spec.extra["kind"] == "vocoder":
         loss, weights = MultiResolutionSTFTLoss(), None
     else:

@@ -87,6 +87,6 @@ def example_inputs(cfg, folder: Path) -> list[Path]:
     """Two test sentences as a text file (a vocoder run: the first as a WAV)."""
     items = data.utterances(cfg, "test", 2)
     if model_spec(cfg).extra["kind"] == "vocoder":
-        audio = np.asarray(items[0]["audio"], np.float32) / 32768.0
+        audio = data.reference_audio(items[0])
         return [write_wav(Path(folder) / "example.wav", audio, tts.SAMPLE_RATE)]
     return [write_text(Path(folder) / "sentences.txt", "".join(i["text"] + "\n" for i in items))]

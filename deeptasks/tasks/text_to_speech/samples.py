@@ -45,7 +45,7 @@ def write_samples(model: keras.Model, cfg, folder: Path) -> list[Path]:
     folder = Path(folder)
     item = data.utterances(cfg, "test", 1)[0]
     true_mel = np.asarray(item["mel"], np.float32)
-    reference = np.asarray(item["audio"], np.float32) / 32768.0
+    reference = data.reference_audio(item)
     written = [write_wav(folder / "reference.wav", reference, tts.SAMPLE_RATE)]
     if model_spec(cfg).extra["kind"] == "vocoder":
         for name, audio in (
