@@ -57,6 +57,10 @@ def main() -> None:
         through = "neural vocoder" if test["vocoder"] != "griffin_lim" else "Griffin-Lim"
         minutes = f"{metrics['train_seconds'] / 60:.1f}"
         rows.append((f"{model} + {through}", *_cells(test["model"]), minutes))
+        if "model_griffin_lim" in test["baselines"]:
+            rows.append(
+                (f"{model} + Griffin-Lim", *_cells(test["baselines"]["model_griffin_lim"]), minutes)
+            )
     if metrics is not None:
         test = metrics["test"]
         rows.append(("lookup baseline + Griffin-Lim", *_cells(test["baseline"]), "-"))
@@ -66,7 +70,7 @@ def main() -> None:
                 ("reference eSpeak NG audio", *["-"] * 5, f"{reference['cer']:.3f}", "-", "-")
             )
         print(
-            f"\ntext_to_speech, {metrics['data']['corpus']}, {metrics['data']['splits']['test']} "
+            f"\ntext_to_speech, {metrics['data']['corpus']}, {test['sentences']} "
             f"test sentences of held-out documents, preset {args.preset}, {metrics['machine']}\n"
         )
     header = ("system", "MCD dB", "F0 RMSE Hz", "V/UV err", "STOI", "dur MAE fr", "ASR CER", "RTF")

@@ -176,4 +176,8 @@ def test_vocoder_run_is_a_model_an_acoustic_run_speaks_through(tmp_path, capsys)
     )
     metrics = json.loads((acoustic / "metrics.json").read_text())["test"]
     assert "true_mel_vocoder" in metrics["baselines"] and metrics["vocoder"] == str(vocoder)
+    # the same mels through Griffin-Lim as well: one row per vocoder, each with its RTF
+    through_gl = metrics["baselines"]["model_griffin_lim"]
+    assert through_gl["rtf"] > 0 and through_gl["mcd"] != metrics["model"]["mcd"]
+    assert metrics["sentences"] == 4
     assert (acoustic / "samples" / "model_vocoder.wav").is_file()

@@ -109,8 +109,9 @@ def _vocoder_protocol(model, cfg, items, analysed) -> dict[str, Any]:
 def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
     """The test protocol on the test sentences (``model.eval_utterances`` of them, 0 =
     all). An acoustic model speaks through ``model.vocoder_workdir``'s vocoder (else
-    Griffin-Lim); the lookup baseline through Griffin-Lim; the ceilings are the true
-    mel through Griffin-Lim and through the vocoder."""
+    Griffin-Lim), and with a vocoder its mels are also scored through Griffin-Lim
+    (``baselines.model_griffin_lim``); the lookup baseline speaks through Griffin-Lim; the
+    ceilings are the true mel through Griffin-Lim and through the vocoder."""
     items = data.utterances(cfg, "test", cfg.model.eval_utterances)
     analysed = [speech_quality.analyse(data.reference_audio(i), RATE) for i in items]
     if model_spec(cfg).extra["kind"] == "vocoder":
@@ -120,12 +121,17 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
     truth = [np.asarray(i["durations"]) for i in items]
     mels, durations = acoustic(model, cfg, ids)
     aligned_mels, _ = acoustic(model, cfg, ids, durations=truth)
-    audio = vocode(cfg, mels, vocoder)
-    model_scores = score(items, analysed, audio, vocode(cfg, aligned_mels, vocoder), durations)
-    model_scores["rtf"] = real_time_factor(
-        lambda k: vocode(cfg, acoustic(model, cfg, ids[k : k + 1])[0], vocoder)[0],
-        min(RTF_UTTERANCES, len(ids)),
-    )
+
+    def through(speaker) -> tuple[dict[str, float], list[np.ndarray]]:
+        audio = vocode(cfg, mels, speaker)
+        scores = score(items, analysed, audio, vocode(cfg, aligned_mels, speaker), durations)
+        scores["rtf"] = real_time_factor(
+            lambda k: vocode(cfg, acoustic(model, cfg, ids[k : k + 1])[0], speaker)[0],
+            min(RTF_UTTERANCES, len(ids)),
+        )
+        return scores, audio
+
+    model_scores, audio = through(vocoder)
     lookup = [baselines.synthesise(cfg, i) for i in ids]
     lookup_aligned = [baselines.synthesise(cfg, i, d)[0] for i, d in zip(ids, truth)]
     base_audio = vocode(cfg, [m for m, _ in lookup])
@@ -141,20 +147,24 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
         true_neural = vocode(cfg, true_mels, vocoder)
         others["true_mel_vocoder"] = score(items, analysed, true_neural, true_neural)
     result = {"model": model_scores, "baseline": base, "baseline_name": "lookup"}
+    result["sentences"] = len(items)
     result["baselines"] = others
     result["vocoder"] = cfg.model.vocoder_workdir or "griffin_lim"
+    spoken = {"model": audio, "lookup": base_audio}
+    if vocoder is not None:  # the model's mels through Griffin-Lim too: a row per vocoder
+        others["model_griffin_lim"], spoken["model_griffin_lim"] = through(None)
     if cfg.model.asr_workdir:
         texts = [i["text"] for i in items]
-        result["asr"] = {
-            "run": cfg.model.asr_workdir,
-            "model": intelligibility(cfg.model.asr_workdir, audio, texts),
-            "reference": intelligibility(
-                cfg.model.asr_workdir, [data.reference_audio(i) for i in items], texts
-            ),
-            "lookup": intelligibility(cfg.model.asr_workdir, base_audio, texts),
+        references = [data.reference_audio(i) for i in items]
+        heard = {"reference": references} | spoken
+        result["asr"] = {"run": cfg.model.asr_workdir} | {
+            name: intelligibility(cfg.model.asr_workdir, sound, texts)
+            for name, sound in heard.items()
         }
         model_scores["asr_cer"] = result["asr"]["model"]["cer"]
         base["asr_cer"] = result["asr"]["lookup"]["cer"]
+        if "model_griffin_lim" in others:
+            others["model_griffin_lim"]["asr_cer"] = result["asr"]["model_griffin_lim"]["cer"]
     return result
 
 
