@@ -32,24 +32,26 @@ def resample(samples: np.ndarray, rate: int, target: int = SAMPLE_RATE) -> np.nd
     return out.astype(np.float32)
 
 
-def to_mono_16k(samples: np.ndarray, rate: int) -> np.ndarray:
-    """``[N]`` or ``[N, channels]`` samples (int or float) -> 16 kHz mono float32 in [-1, 1]."""
+def to_mono_16k(samples: np.ndarray, rate: int, target: int = SAMPLE_RATE) -> np.ndarray:
+    """``[N]`` or ``[N, channels]`` samples (int or float) -> mono float32 in [-1, 1] at
+    ``target`` Hz (16 kHz by default)."""
     samples = np.asarray(samples)
     if np.issubdtype(samples.dtype, np.integer):
         samples = samples.astype(np.float32) / float(np.iinfo(samples.dtype).max + 1)
     samples = samples.astype(np.float32)
     if samples.ndim == 2:
         samples = samples.mean(axis=1)
-    return resample(samples, rate)
+    return resample(samples, rate, target)
 
 
-def read_audio(path: str | Path) -> np.ndarray:
-    """A file as 16 kHz mono float32 samples; one clear :class:`UserError` if it cannot be."""
+def read_audio(path: str | Path, rate: int = SAMPLE_RATE) -> np.ndarray:
+    """A file as mono float32 samples at ``rate`` (16 kHz by default); one clear
+    :class:`UserError` if it cannot be."""
     import soundfile
 
     path = existing_file(path, "audio file", "audio files", "wav")
     try:
-        samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+        samples, native = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError, OSError) as err:
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise UserError(
@@ -57,9 +59,9 @@ def read_audio(path: str | Path) -> np.ndarray:
         ) from None
     if samples.shape[0] == 0:
         raise UserError(f"{path} holds no audio samples (empty recording)")
-    mono = to_mono_16k(samples, rate)
+    mono = to_mono_16k(samples, native, rate)
     if float(np.max(np.abs(mono))) < SILENCE_PEAK:
-        raise UserError(f"{path} is silent (peak below -80 dBFS); nothing to transcribe")
+        raise UserError(f"{path} is silent (peak below -80 dBFS); nothing to hear in it")
     return mono
 
 

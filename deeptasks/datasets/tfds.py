@@ -76,6 +76,24 @@ def speech_split(name: str, split: str, data_dir: str = "", limit: int = 0):
     return audio, texts, rows
 
 
+def ljspeech_recordings(data_dir: str = "", limit: int = 0) -> list:
+    """``[(id, float samples at 22,050 Hz, normalised transcript)]`` of LJSpeech 1.1 (its
+    one split; the text-to-speech corpus makes its own)."""
+    import numpy as np
+
+    _, dataset = _prepared("ljspeech", "train", data_dir)
+    if limit:
+        dataset = dataset.take(limit)
+    return [
+        (
+            item["id"].decode("utf-8"),
+            np.asarray(item["speech"], np.float32).reshape(-1) / 32768.0,
+            item["text_normalized"].decode("utf-8"),
+        )
+        for item in dataset.as_numpy_iterator()
+    ]
+
+
 # Translation: tfds name, and which tfds split serves each of ours.
 TRANSLATION_DATASETS = {"wmt14": "wmt14_translate", "ted": "ted_hrlr_translate"}
 TRANSLATION_SPLITS = {"train": "train", "val": "validation", "test": "test"}

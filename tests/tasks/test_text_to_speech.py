@@ -11,6 +11,7 @@ import pytest
 from deeptasks.cli import main
 from deeptasks.common.metrics import speech_quality
 from deeptasks.datasets import english_text, espeak, tts
+from deeptasks.errors import UserError
 from deeptasks.tasks.text_to_speech import config, data, inference
 from deeptasks.tasks.text_to_speech.layers import LengthRegulator, MaskedError
 
@@ -181,3 +182,107 @@ def test_vocoder_run_is_a_model_an_acoustic_run_speaks_through(tmp_path, capsys)
     assert through_gl["rtf"] > 0 and through_gl["mcd"] != metrics["model"]["mcd"]
     assert metrics["sentences"] == 4
     assert (acoustic / "samples" / "model_vocoder.wav").is_file()
+
+
+LINES = (
+    "The cat sat on the mat.",
+    "A stitch in time saves nine.",
+    "Where the bee sucks, there suck I.",
+    "All the world is a stage.",
+    "Now is the winter of our discontent.",
+    "Brevity is the soul of wit.",
+)
+
+
+def _recordings(folder, layout: str):
+    """eSpeak's Scottish female voice at 16 kHz with 0.3 s of leading silence: "someone else's"
+    recordings, in the pair layout or LJSpeech's."""
+    from deeptasks.common.audio import resample, write_wav
+
+    folder.mkdir()
+    if layout == "ljspeech":
+        (folder / "wavs").mkdir()
+        rows = [f"LJ{k:03d}|{line.upper()}|{line}" for k, line in enumerate(LINES)]
+        (folder / "metadata.csv").write_text("\n".join(rows) + "\n")
+    for k, line in enumerate(LINES):
+        samples, rate, _ = espeak.synthesize_phonemes(line, "en-gb-scotland+f3")
+        audio = np.concatenate([np.zeros(int(0.3 * rate)), samples / 32768.0])
+        name = f"LJ{k:03d}" if layout == "ljspeech" else f"line{k}"
+        where = folder / "wavs" if layout == "ljspeech" else folder
+        write_wav(where / f"{name}.wav", resample(audio, rate, 16000), 16000)
+        if layout == "pairs":
+            (folder / f"{name}.txt").write_text(line + "\n")
+    return folder
+
+
+@pytest.mark.parametrize("layout", ["pairs", "ljspeech"])
+def test_folder_source_gives_durations_that_sum_to_its_recordings(tmp_path, layout):
+    cfg = config.smoke()
+    cfg.data.source, cfg.data.folder = "folder", str(_recordings(tmp_path / "rec", layout))
+    cfg.data.train_utterances, cfg.data.val_utterances, cfg.data.test_utterances = 4, 1, 1
+    items = [i for split in tts.SPLITS for i in data.utterances(cfg, split)]
+    assert sorted(i["text"] for i in items) == sorted(LINES)  # the normalised text column
+    names = data.manifest(cfg)["phonemes"]
+    for item in items:
+        assert int(item["durations"].sum()) == len(item["mel"]) == len(item["f0"])
+        assert len(item["audio"]) == len(item["mel"]) * tts.HOP  # resampled to 22,050 Hz
+        phonemes = [names[k] for k in item["ids"]]
+        spoken = [p if p in names else tts.UNKNOWN for p in espeak.text_to_phonemes(item["text"])]
+        assert phonemes == [tts.SILENCE, *spoken]  # held-out lines may hold unseen phonemes
+        # 0.3 s of leading silence is ~26 frames of <sil>, found by the speech span
+        assert 20 <= item["durations"][0] <= 32
+
+
+def test_recorded_durations_follow_the_rule():
+    text = "Brevity is the soul of wit."
+    samples, rate, events = espeak.synthesize_phonemes(text, "en-us")
+    audio = np.concatenate([np.zeros(8000), samples / 32768.0, np.zeros(8000)])
+    stretched = tts.recorded_utterance(audio, text, "en-us", "espeak")["durations"]
+    uniform = tts.recorded_utterance(audio, text, "en-us", "uniform")["durations"]
+    own = tts.utterance(text, "en-us")["durations"]
+    assert stretched.sum() == uniform.sum() == -(-len(audio) // tts.HOP)
+    # the same voice: eSpeak's own timing is recovered (shifted by the added silence)
+    assert np.abs(stretched[1:-1] - own[1:-1]).mean() < 0.5
+    assert np.abs(uniform[1:-1] - own[1:-1]).mean() > 1.0
+    with pytest.raises(UserError, match="unknown data.durations 'mfa'"):
+        tts.recorded_utterance(audio, text, "en-us", "mfa")
+
+
+@pytest.mark.parametrize(
+    "setup, message",
+    [
+        (lambda root: None, "is not a folder"),
+        (lambda root: root.mkdir(), "holds no recordings with transcripts"),
+        (
+            lambda root: (root.mkdir(), (root / "metadata.csv").write_text("LJ1|Hello there.\n")),
+            "names LJ1, but wavs/LJ1.wav is missing",
+        ),
+    ],
+)
+def test_folder_source_bad_input_is_one_line(tmp_path, error_line, setup, message):
+    root = tmp_path / "rec"
+    setup(root)
+    args = ["data", "text_to_speech", "--set", "data.source=folder"]
+    assert main([*args, "--set", f"data.folder={root}"]) == 2
+    assert message in error_line()
+
+
+def test_ljspeech_adapter_reads_tfds_fields(tmp_path):
+    import tensorflow_datasets as tfds
+
+    from deeptasks.datasets import tfds as adapters
+
+    with tfds.testing.mock_data(num_examples=3):  # tfds's own fake examples of ljspeech
+        found = adapters.ljspeech_recordings(str(tmp_path))
+    assert len(found) == 3
+    name, samples, text = found[0]
+    assert isinstance(name, str) and isinstance(text, str) and samples.dtype == np.float32
+    assert np.abs(samples).max() <= 1.0
+
+
+@pytest.mark.slow  # tfds retries the download for about 3 minutes before it gives up
+def test_ljspeech_offline_is_one_line(tmp_path):
+    from deeptasks.datasets import tfds as adapters
+
+    with pytest.raises(UserError, match="ljspeech is not available through tfds"):
+        adapters.ljspeech_recordings(str(tmp_path))

@@ -11,8 +11,16 @@ from deeptasks.config import RuntimeConfig, TaskConfig, TrainConfig, choice
 class DataConfig:
     # tts: one eSpeak NG voice reading sentences of held-out documents (offline; see
     # deeptasks/datasets/tts.py). Durations come from eSpeak's own phoneme events.
-    source: str = choice("tts", "tts")
-    voice: str = "en-us"  # any eSpeak NG voice, e.g. en-gb-scotland+f3
+    # folder: your recordings (data.folder: name.wav + name.txt pairs, or LJSpeech's
+    # metadata.csv + wavs/); ljspeech: LJSpeech 1.1 through tfds (internet the first time).
+    # Recordings get eSpeak's phonemes for their transcripts and durations by
+    # data.durations (there is no aligner): espeak = eSpeak's phoneme timing stretched onto
+    # the recording's speech; uniform = the speech shared equally among the phonemes.
+    source: str = choice("tts", "tts", "folder", "ljspeech")
+    voice: str = "en-us"  # any eSpeak NG voice, e.g. en-gb-scotland+f3; also the front end
+    folder: str = ""
+    durations: str = choice("espeak", "espeak", "uniform")
+    tfds_data_dir: str = ""  # source=ljspeech: where tfds keeps (or finds) the data
     train_utterances: int = 2000
     val_utterances: int = 50
     test_utterances: int = 100

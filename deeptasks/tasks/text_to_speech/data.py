@@ -43,12 +43,36 @@ def check(cfg) -> None:
 def corpus_dir(cfg) -> str:
     d = cfg.data
     sizes = (d.train_utterances, d.val_utterances, d.test_utterances)
-    return _corpus_dir(*sizes, d.corpus_seed, d.voice, d.max_words)
+    if d.source == "tts":
+        return _corpus_dir(*sizes, d.corpus_seed, d.voice, d.max_words)
+    return _recorded_dir(
+        d.source, d.folder, d.tfds_data_dir, *sizes, d.corpus_seed, d.voice, d.durations
+    )
 
 
 @lru_cache(maxsize=4)
 def _corpus_dir(*params) -> str:
     return str(tts.build(*params))  # built or found once per process, not once per call
+
+
+@lru_cache(maxsize=4)
+def _recorded_dir(source, folder, tfds_data_dir, train, val, test, seed, voice, durations) -> str:
+    if source == "folder":
+        recordings = tts.folder_recordings(folder)
+        fingerprint = tts.folder_digest(recordings)
+
+        def load():
+            return [(name, tts.read_recording(wav), text) for name, wav, text in recordings]
+    else:
+        from deeptasks.datasets import tfds as tfds_adapters
+
+        fingerprint = "tfds"
+
+        def load():
+            return tfds_adapters.ljspeech_recordings(tfds_data_dir)
+
+    sizes = (train, val, test, seed, voice, durations)
+    return str(tts.build_recorded(source, load, fingerprint, *sizes))
 
 
 def manifest(cfg) -> dict[str, Any]:
