@@ -50,6 +50,26 @@ def _symbol_ids(folder: str) -> dict[str, int]:
     return {name: k for k, name in enumerate(tts.manifest(folder)["phonemes"])}
 
 
+@lru_cache(maxsize=8)
+def _compiled(model: keras.Model):
+    """One ``tf.function`` of the model for inputs of any length: ``predict_on_batch``
+    traces again for every new sentence length (seconds each, and a warning)."""
+    import tensorflow as tf
+
+    def run(*inputs):
+        return model(list(inputs) if len(inputs) > 1 else inputs[0], training=False)
+
+    return tf.function(run, reduce_retracing=True)
+
+
+def apply(model: keras.Model, *inputs: np.ndarray):
+    """The model's outputs (numpy; a list for a model of several) on a batch of inputs."""
+    found = _compiled(model)(*inputs)
+    if isinstance(found, (list, tuple)):
+        return [np.asarray(a) for a in found]
+    return np.asarray(found)
+
+
 def _padded(rows: list[np.ndarray], dtype: str) -> np.ndarray:
     return keras.utils.pad_sequences(rows, dtype=dtype, padding="post", value=0)
 
@@ -76,7 +96,7 @@ def acoustic(
     for start in range(0, len(ids), BATCH):
         chosen = order[start : start + BATCH]
         batch = _padded([ids[k] for k in chosen], "int32")
-        encoded = [np.asarray(a) for a in encoder.predict_on_batch(batch)]
+        encoded = apply(encoder, batch)
         hidden, log_duration, variances = encoded[0], encoded[1], encoded[2:]
         if durations is None:
             frames = np.maximum(np.round(np.expm1(log_duration) / speed), 0)
@@ -86,7 +106,7 @@ def acoustic(
         frames[:, 0] = np.maximum(frames[:, 0], (frames.sum(1) == 0).astype(np.float32))
         if spec.extra["variances"]:
             variances[0] = variances[0] + shift
-        mel = np.asarray(decoder.predict_on_batch([hidden, frames, *variances]))
+        mel = apply(decoder, hidden, frames, *variances)
         for row, k in enumerate(chosen):
             length = int(frames[row].sum())
             mels[k] = mel[row, :length]
@@ -121,7 +141,7 @@ def griffin_lim(mel: np.ndarray, iterations: int = 32) -> np.ndarray:
 
 def neural(vocoder: keras.Model, mels: list[np.ndarray]) -> list[np.ndarray]:
     """The vocoder's waveforms of log-mels, one at a time (no padding artefacts)."""
-    return [np.asarray(vocoder.predict_on_batch(m[None].astype(np.float32)))[0] for m in mels]
+    return [apply(vocoder, m[None].astype(np.float32))[0] for m in mels]
 
 
 @lru_cache(maxsize=2)
