@@ -12,7 +12,7 @@ from deeptasks.cli import main
 from deeptasks.common.metrics import speech_quality
 from deeptasks.datasets import english_text, espeak, tts
 from deeptasks.errors import UserError
-from deeptasks.tasks.text_to_speech import config, data, inference
+from deeptasks.tasks.text_to_speech import config, data, inference, models
 from deeptasks.tasks.text_to_speech.layers import LengthRegulator, MaskedError
 
 SENTENCE = "Hello world, this is a test."
@@ -135,6 +135,44 @@ def test_cli_predict_bad_input_is_one_line(train_smoke, tmp_path, error_line, te
     out = tmp_path / "out"
     assert main(["predict", "--workdir", str(run), str(lines), "-o", str(out), *args]) == 2
     assert message in error_line() and not out.exists()
+
+
+def test_adversarial_stage_starts_from_a_vocoder_run_trains_both_parts_and_reloads(tmp_path):
+    cfg = config.smoke()
+    cfg.model.name = "vocoder"
+    stats = {"mel_mean": -5.0, "mel_std": 2.0}
+    first = models.vocoder(cfg.model, **stats)
+    run = tmp_path / "stft-run"
+    run.mkdir()
+    first.save(str(run / "model.keras"))
+    (run / "config.json").write_text(json.dumps(cfg.to_dict()))
+
+    cfg.model.adversarial_weight, cfg.model.vocoder_init = 4.0, str(run)
+    model = models.vocoder(cfg.model, **stats)
+    models.compile_model(model, cfg)
+    for mine, theirs in zip(model.generator.weights, first.weights):  # not re-initialised
+        np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+    before = [w.numpy().copy() for w in (*model.generator.weights, *model.discriminator.weights)]
+    rng = np.random.default_rng(0)
+    mel = rng.normal(-5.0, 2.0, (4, 8, tts.N_MELS)).astype(np.float32)
+    wave = rng.uniform(-0.5, 0.5, (4, 8 * tts.HOP)).astype(np.float32)
+    logs = model.fit(mel, wave, batch_size=4, epochs=1, verbose=0).history
+    assert {"loss", "stft", "adversarial", "feature_matching", "discriminator"} <= set(logs)
+    changed = [
+        not np.array_equal(old, new.numpy())
+        for old, new in zip(before, (*model.generator.weights, *model.discriminator.weights))
+    ]
+    parts = len(model.generator.weights)
+    assert any(changed[:parts]) and any(changed[parts:])  # generator and discriminator
+
+    model.save(str(tmp_path / "gan.keras"))
+    loaded = keras.saving.load_model(str(tmp_path / "gan.keras"), safe_mode=True)
+    np.testing.assert_allclose(loaded(mel[:1]), model(mel[:1]), atol=1e-5)
+    assert model(mel[:1]).shape == (1, 8 * tts.HOP)
+
+    cfg.model.vocoder_init = str(tmp_path)  # not a run: one clear error
+    with pytest.raises(UserError, match="model.vocoder_init=.* is not a run folder"):
+        models.vocoder(cfg.model, **stats)
 
 
 @pytest.mark.slow

@@ -50,6 +50,15 @@ class ModelConfig:
     # vocoder: generator channels before the first upsampling (halved at each of 8x8x4)
     vocoder_channels: int = 128
     vocoder_residual: int = 3  # dilated residual layers after each upsampling
+    # vocoder, the optional adversarial stage: > 0 adds a multi-scale discriminator and
+    # this weight on its least-squares GAN loss (+ feature matching x feature_weight)
+    # beside the STFT loss (Parallel WaveGAN uses 4); 0 = the STFT loss alone
+    adversarial_weight: float = 0.0
+    feature_weight: float = 2.0
+    discriminator_channels: int = 16
+    # vocoder: start from this vocoder run's generator (e.g. the adversarial stage after
+    # an STFT-only run); "" = from scratch
+    vocoder_init: str = ""
     # an acoustic run speaks through this vocoder run's model (a workdir of
     # --model vocoder); "" = Griffin-Lim
     vocoder_workdir: str = ""

@@ -145,20 +145,21 @@ def neural(vocoder: keras.Model, mels: list[np.ndarray]) -> list[np.ndarray]:
 
 
 @lru_cache(maxsize=2)
-def _vocoder_run(workdir: str) -> keras.Model:
+def vocoder_run(workdir: str, option: str = "model.vocoder_workdir") -> keras.Model:
+    """The vocoder model of a ``--model vocoder`` run folder (named by ``option``)."""
     from deeptasks.runs import load_run
 
+    if not (Path(workdir) / "config.json").exists():
+        raise UserError(f"{option}={workdir} is not a run folder (no config.json there)")
     _, cfg, model = load_run(Path(workdir))
     if cfg.task != "text_to_speech" or model_spec(cfg).extra.get("kind") != "vocoder":
-        raise UserError(
-            f"model.vocoder_workdir={workdir} is not a text_to_speech --model vocoder run"
-        )
+        raise UserError(f"{option}={workdir} is not a text_to_speech --model vocoder run")
     return model
 
 
 def vocoder_of(cfg) -> keras.Model | None:
     """The neural vocoder named by ``model.vocoder_workdir`` (None: Griffin-Lim)."""
-    return _vocoder_run(cfg.model.vocoder_workdir) if cfg.model.vocoder_workdir else None
+    return vocoder_run(cfg.model.vocoder_workdir) if cfg.model.vocoder_workdir else None
 
 
 def vocode(cfg, mels: list[np.ndarray], vocoder: keras.Model | None = None) -> list[np.ndarray]:

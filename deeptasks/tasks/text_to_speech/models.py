@@ -17,7 +17,9 @@ from keras import layers
 
 from deeptasks.common.training import make_optimizer
 from deeptasks.datasets.tts import N_MELS
+from deeptasks.errors import UserError
 from deeptasks.tasks.base import ModelSpec, model_spec
+from deeptasks.tasks.text_to_speech.adversarial import AdversarialVocoder, discriminator
 from deeptasks.tasks.text_to_speech.layers import (
     ConvBlock,
     LengthRegulator,
@@ -159,7 +161,33 @@ def vocoder(cfg, mel_mean: float, mel_std: float, **_) -> keras.Model:
         x
     )
     wave = layers.Reshape((-1,), name="waveform", dtype="float32")(x)
-    return keras.Model(mel, wave, name="melgan_vocoder")
+    generator = keras.Model(mel, wave, name="melgan_vocoder")
+    if cfg.vocoder_init:
+        _start_from(generator, cfg.vocoder_init)
+    if cfg.adversarial_weight <= 0:
+        return generator
+    return AdversarialVocoder(
+        generator,
+        discriminator(cfg.discriminator_channels),
+        cfg.adversarial_weight,
+        cfg.feature_weight,
+        name="adversarial_vocoder",
+    )
+
+
+def _start_from(generator: keras.Model, workdir: str) -> None:
+    """Load the generator weights of vocoder run ``workdir`` (``model.vocoder_init``)."""
+    from deeptasks.tasks.text_to_speech.inference import vocoder_run
+
+    source = vocoder_run(workdir, "model.vocoder_init")
+    source = getattr(source, "generator", source)
+    try:
+        generator.set_weights(source.get_weights())
+    except ValueError as error:
+        raise UserError(
+            f"model.vocoder_init={workdir}: its vocoder has another shape ({error}); use the "
+            "same model.vocoder_channels and model.vocoder_residual as that run"
+        ) from None
 
 
 def compile_model(model: keras.Model, cfg) -> None:
@@ -167,6 +195,13 @@ def compile_model(model: keras.Model, cfg) -> None:
     and energy), padding masked out; the vocoder: the multi-resolution STFT loss. Adam
     with the run's schedule and clipping."""
     spec = model_spec(cfg)
+    if isinstance(model, AdversarialVocoder):
+        model.compile(
+            optimizer=make_optimizer(cfg.train),
+            discriminator_optimizer=make_optimizer(cfg.train),
+            jit_compile=cfg.runtime.jit_compile,
+        )
+        return
     if spec.extra["kind"] == "vocoder":
         loss, weights = MultiResolutionSTFTLoss(), None
     else:
@@ -210,7 +245,8 @@ MODELS = {
     "vocoder": ModelSpec(
         "vocoder",
         vocoder,
-        "MelGAN-style neural vocoder (mel -> waveform), multi-resolution STFT loss",
+        "MelGAN-style neural vocoder (mel -> waveform), multi-resolution STFT loss "
+        "(+ an optional adversarial stage)",
         extra={"kind": "vocoder"},
     ),
 }
