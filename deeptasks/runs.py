@@ -64,4 +64,6 @@ def format_report(metrics: dict[str, Any]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
+    # a reference scored on other terms (e.g. a subset) says so in its "note"
+    lines += [f"{name}: {other['note']}" for name, other in others.items() if "note" in other]
     return "\n".join(lines)

@@ -110,6 +110,19 @@ def test_train_batches_pad_audio_and_labels():
     assert sum(int(a.shape[0]) for a, _ in val) == cfg.data.val_utterances
 
 
+def test_pocketsphinx_transcribes_a_known_clip():
+    from deeptasks.datasets import speech
+    from deeptasks.tasks.speech_recognition.baselines import PocketSphinx
+
+    voice = {"voice": "en-us+m3", "rate": 130, "pitch": 50}
+    audio = speech.speak("one two three four five", voice, seed=0)
+    recogniser = PocketSphinx()
+    heard = recogniser.transcribe(audio)
+    assert heard.split()[-4:] == ["two", "three", "four", "five"]  # eSpeak's "one" is missed
+    int16 = np.round(audio * 32767).astype(np.int16)
+    assert recogniser.transcribe(int16) == heard  # both sample types, the same audio
+
+
 @pytest.fixture(scope="module")
 def smoke_run(train_smoke):
     return train_smoke("speech_recognition")
@@ -127,6 +140,9 @@ def test_cli_train_writes_metrics_and_samples(smoke_run):
     )
     assert {"cer", "wer", "cer_snr20", "cer_seen_accent"} <= set(baseline)
     assert metrics["test"]["baseline_name"] == "dtw_template_matcher"
+    sphinx = metrics["test"]["baselines"]["pocketsphinx"]
+    assert sphinx["utterances"] == 2 and 0 <= sphinx["cer"] and sphinx["rtf"] > 0
+    assert np.isfinite(sphinx["model_cer"]) and "first 2 clean" in sphinx["note"]
     assert metrics["data"]["splits"]["test"] == 8
     names = {p.split("/")[-1] for p in metrics["samples"]}
     assert {"test00_alignment.png", "test00.wav", "transcripts.txt"} <= names

@@ -1,4 +1,5 @@
-"""The classical reference: a nearest-neighbour template matcher with dynamic time warping.
+"""The classical references: a nearest-neighbour template matcher with dynamic time
+warping, and PocketSphinx.
 
 Every test utterance gets the transcript of the training utterance whose log-mel frames it
 matches best under DTW (Sakoe & Chiba, 1978; Itakura's local constraint: each test frame
@@ -61,3 +62,30 @@ class TemplateMatcher:
 
     def transcribe(self, query: np.ndarray) -> str:
         return self.transcripts[int(np.argmin(self.distances(query)))]
+
+
+class PocketSphinx:
+    """CMU PocketSphinx (PyPI ``pocketsphinx``) with the en-us acoustic model, dictionary
+    and word trigram LM that its wheel ships: a classical HMM-GMM recogniser trained on
+    real speech, run offline, as a second reference beside the template matcher.
+
+    Example:
+        >>> PocketSphinx().transcribe(samples_16k_int16)
+        'hello world'
+    """
+
+    def __init__(self):
+        from pocketsphinx import Decoder  # its default config is the bundled en-us model
+
+        self.decoder = Decoder(loglevel="FATAL")
+
+    def transcribe(self, samples: np.ndarray) -> str:
+        """The words heard in 16 kHz mono audio (int16, or float in [-1, 1])."""
+        samples = np.asarray(samples)
+        if samples.dtype != np.int16:
+            samples = np.clip(np.round(samples * 32768.0), -32768, 32767).astype(np.int16)
+        self.decoder.start_utt()
+        self.decoder.process_raw(samples.tobytes(), full_utt=True)
+        self.decoder.end_utt()
+        found = self.decoder.hyp()
+        return found.hypstr if found is not None else ""

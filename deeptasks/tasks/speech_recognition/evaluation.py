@@ -1,6 +1,6 @@
 """The speech recognition test protocol: WER and CER (jiwer) on the test split (clean and
 20 dB SNR; seen and unseen accents; greedy, beam search and beam search with the LMs)
-against a DTW template matcher, real-time factors, and the task's bench."""
+against a DTW template matcher and PocketSphinx, real-time factors, and the task's bench."""
 
 from __future__ import annotations
 
@@ -64,6 +64,32 @@ def real_time_factor(
     return one_pass() / (sum(len(a) for a in chosen) / SAMPLE_RATE)
 
 
+def pocketsphinx_scores(cfg, model, audio, references, groups, count: int) -> dict[str, Any]:
+    """PocketSphinx's CER/WER (normalised like every transcript) and real-time factor on
+    the first ``count`` clean test utterances, with the model's greedy CER/WER on the same
+    ones (``model_cer``, ``model_wer``)."""
+    from deeptasks.datasets.english_text import normalise
+
+    chosen = list(range(min(count, len(audio))))
+    refs, subset = [references[k] for k in chosen], [audio[k] for k in chosen]
+    recogniser = baselines.PocketSphinx()
+    started = time.perf_counter()
+    heard = [normalise(recogniser.transcribe(samples)) for samples in subset]
+    seconds = time.perf_counter() - started
+    scores = _scores(refs, heard, [groups[k] for k in chosen])
+    mine = decode(logits(model, subset, xla=cfg.model.xla_inference))
+    model_cer, model_wer = cer(refs, mine), wer(refs, mine)
+    return scores | {
+        "note": f"on the first {len(chosen)} clean test utterances, where the model (greedy) "
+        f"has CER {model_cer:.4f}, WER {model_wer:.4f}",
+        "rtf": seconds / (sum(len(a) for a in subset) / SAMPLE_RATE),
+        "utterances": len(chosen),
+        "model_cer": model_cer,
+        "model_wer": model_wer,
+        "examples": [{"reference": r, "heard": h} for r, h in zip(refs, heard)][:SAMPLE_UTTERANCES],
+    }
+
+
 def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
     """WER and CER on the test split for the model (greedy, beam search, and beam search
     with the character LM when ``model.lm_order`` > 0) and the DTW template matcher; the
@@ -103,9 +129,15 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
     if with_lm:
         model_scores["rtf_lm"] = real_time_factor(model, audio, with_lm, xla)
     baseline_scores["rtf"] = baseline_seconds / audio_seconds
+    others = {}
+    if cfg.model.pocketsphinx_utterances > 0:
+        others["pocketsphinx"] = pocketsphinx_scores(
+            cfg, model, audio, references, groups, cfg.model.pocketsphinx_utterances
+        )
     return {
         "model": model_scores,
         "baseline": baseline_scores,
+        "baselines": others,
         "baseline_name": "dtw_template_matcher",
         "baseline_description": f"DTW nearest neighbour over {len(matcher.transcripts)} "
         "training utterances (answers with a training transcript)",
