@@ -30,6 +30,17 @@ class DataConfig:
     snr_db: tuple[float, float] = (10.0, 40.0)  # its SNR, drawn uniformly
     speed: tuple[float, float] = (0.9, 1.1)  # speed (and pitch) perturbation factor
     gain_db: tuple[float, float] = (-6.0, 6.0)
+    # rooms and microphones (speech_recognition/augment.py), each on a share of training
+    # utterances (0 = off): vocal-tract-length perturbation by a factor from vtlp_alpha;
+    # reverberation by a synthetic room of RT60 from rt60 seconds; band-limiting to
+    # band_low_hz .. a top from band_high_hz (3,400 Hz is a telephone line)
+    vtlp_probability: float = 0.0
+    vtlp_alpha: tuple[float, float] = (0.9, 1.1)
+    reverb_probability: float = 0.0
+    rt60: tuple[float, float] = (0.2, 0.8)
+    band_limit_probability: float = 0.0
+    band_low_hz: float = 300.0
+    band_high_hz: tuple[float, float] = (3400.0, 7000.0)
     shuffle_buffer: int = 1000
 
 

@@ -22,6 +22,7 @@ from deeptasks.datasets import english_text, speech
 from deeptasks.datasets.english_text import ALPHABET, normalise
 from deeptasks.datasets.ragged import ragged_rows
 from deeptasks.errors import UserError
+from deeptasks.tasks.speech_recognition import augment
 
 AUTOTUNE = tf.data.AUTOTUNE
 SAMPLE_RATE = 16000
@@ -38,8 +39,21 @@ def check(cfg) -> None:
         raise UserError(f"data.speed must satisfy 0.5 <= low <= high <= 2; got {data.speed}")
     if data.snr_db[0] > data.snr_db[1] or data.gain_db[0] > data.gain_db[1]:
         raise UserError("data.snr_db and data.gain_db are (low, high) ranges with low <= high")
-    if not 0.0 <= data.noise_probability <= 1.0:
-        raise UserError(f"data.noise_probability must be in [0, 1]; got {data.noise_probability}")
+    for name in ("noise", "vtlp", "reverb", "band_limit"):
+        value = getattr(data, f"{name}_probability")
+        if not 0.0 <= value <= 1.0:
+            raise UserError(f"data.{name}_probability must be in [0, 1]; got {value}")
+    if not 0.5 <= data.vtlp_alpha[0] <= data.vtlp_alpha[1] <= 2.0:
+        raise UserError(
+            f"data.vtlp_alpha must satisfy 0.5 <= low <= high <= 2; got {data.vtlp_alpha}"
+        )
+    if not 0.05 <= data.rt60[0] <= data.rt60[1] <= 3.0:
+        raise UserError(f"data.rt60 must satisfy 0.05 <= low <= high <= 3 seconds; got {data.rt60}")
+    if not 0 <= data.band_low_hz < data.band_high_hz[0] <= data.band_high_hz[1] <= 8000:
+        raise UserError(
+            "data.band_low_hz and data.band_high_hz need 0 <= low < high range <= 8000 Hz; "
+            f"got {data.band_low_hz} and {data.band_high_hz}"
+        )
     model = cfg.model
     if model.lm_order < 0 or model.lm_weight < 0:
         raise UserError(
@@ -191,7 +205,8 @@ def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | N
         waveform, label = pair
         waveform = to_float(waveform)
         if cfg.data.augment:
-            waveform = perturb(cfg, waveform, tf.stack([tf.cast(seed, tf.int64), index]))
+            room = augment.apply(cfg, waveform, tf.stack([tf.cast(seed, tf.int64) + 1, index]))
+            waveform = perturb(cfg, room, tf.stack([tf.cast(seed, tf.int64), index]))
         return waveform, label
 
     items = items.map(prepare, num_parallel_calls=AUTOTUNE)
