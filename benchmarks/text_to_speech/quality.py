@@ -7,7 +7,7 @@ are reused): the vocoder first, then each acoustic model speaking through it. Wi
 recogniser, for the synthesised and the reference audio of the same sentences.
 
     python benchmarks/text_to_speech/quality.py [--only conv,fastspeech2] [--preset benchmark]
-        [--asr runs/bench-speech_recognition/blstm-default]
+        [--asr runs/bench-speech_recognition/blstm-default] [--adversarial EPOCHS]
 """
 
 from __future__ import annotations
@@ -38,6 +38,14 @@ def main() -> None:
     parser.add_argument("--root", default="runs/bench-text_to_speech")
     parser.add_argument("--asr", default="", help="a speech_recognition run folder")
     parser.add_argument("--no-vocoder", action="store_true", help="Griffin-Lim only")
+    parser.add_argument(
+        "--adversarial",
+        type=int,
+        default=0,
+        metavar="EPOCHS",
+        help="also train the vocoder's adversarial stage from the vocoder run, this many "
+        "epochs (0 = skip)",
+    )
     parser.add_argument("--set", dest="overrides", action="append", default=[])
     args = parser.parse_args()
     overrides = list(args.overrides)
@@ -49,6 +57,15 @@ def main() -> None:
         minutes = f"{found['train_seconds'] / 60:.1f}"
         rows.append(("true mel + neural vocoder", *_cells(test["model"]), minutes))
         rows.append(("true mel + Griffin-Lim", *_cells(test["baseline"]), "-"))
+        if args.adversarial:
+            stage = Path(args.root) / f"vocoder-adversarial-{args.preset}"
+            more = [f"model.vocoder_init={vocoder.resolve()}", "model.adversarial_weight=4"]
+            more += [f"train.epochs={args.adversarial}", "train.learning_rate=2e-4"]
+            found = train_once("text_to_speech", stage, args.preset, "vocoder", overrides + more)
+            minutes = f"+{found['train_seconds'] / 60:.1f}"
+            rows.append(
+                ("true mel + vocoder, adversarial stage", *_cells(found["test"]["model"]), minutes)
+            )
         overrides.append(f"model.vocoder_workdir={vocoder.resolve()}")
     if args.asr:
         overrides.append(f"model.asr_workdir={Path(args.asr).resolve()}")
