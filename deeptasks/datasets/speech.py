@@ -47,6 +47,23 @@ VARIANTS = {
     "val": ("m8", "f3", "klatt5"),
     "test": ("m3", "m5", "f2", "klatt2", "klatt6"),
 }
+# Other engines (datasets/engines.py). Flite's rms is held out of training (validation
+# and test hear it); Festival, the held-out engine, is heard only in test: its HTS voice
+# and its residual-LPC diphones are synthesis methods training never hears, and ked is a
+# speaker no training voice has (its slt and kal speakers are Flite's slt and kal16).
+FLITE_VOICES = {
+    "train": ("awb", "slt", "kal16"),
+    "val": ("rms",),
+    "test": ("awb", "rms", "slt", "kal16"),
+}
+FESTIVAL_VOICES = ("cmu_us_slt_arctic_hts", "kal_diphone", "ked_diphone")
+HELD_OUT_ENGINE = "festival"
+ENGINE_F0 = {"awb": 125.0, "rms": 101.0, "slt": 166.0, "kal16": 90.0, "kal_diphone": 103.0}
+ENGINE_F0 |= {"ked_diphone": 104.0}  # each voice's median F0 (pyworld), times ENGINE_PITCH
+ENGINE_ACCENTS = {"awb": "en-gb-scotland"}
+ENGINE_STRETCH = (0.85, 1.2)
+ENGINE_PITCH = (0.85, 1.2)
+ENGINE_GAIN = (0.4, 1.0)
 RATE_WPM = (140, 210)
 PITCH = (25, 75)
 TEST_SNR_DB = 20.0
@@ -96,10 +113,27 @@ SILENCE_LEVEL = 100  # int16 amplitude
 
 
 def corpus_name(
-    train: int, val: int, test: int, seed: int, max_words: int, accent_mix: float = 0.0
+    train: int,
+    val: int,
+    test: int,
+    seed: int,
+    max_words: int,
+    accent_mix: float = 0.0,
+    engine_mix: float = 0.0,
+    engine_test: int = 0,
 ) -> str:
     mix = f"-a{round(100 * accent_mix)}" if accent_mix else ""
+    if engine_mix or engine_test:
+        mix += f"-e{round(100 * engine_mix)}-t{engine_test}"
     return f"speech-v{VERSION}-{train}-{val}-{test}-w{max_words}-s{seed}{mix}"
+
+
+def _share(name: str, value: float) -> None:
+    if not 0.0 <= value <= 1.0 or abs(100 * value - round(100 * value)) > 1e-6:
+        raise UserError(
+            f"data.{name} is a share of utterances in [0, 1] in whole percent (the "
+            f"corpus folder is named by it), e.g. 0.5; got {value}"
+        )
 
 
 def build(
@@ -109,18 +143,25 @@ def build(
     seed: int = 0,
     max_words: int = 10,
     accent_mix: float = 0.0,
+    engine_mix: float = 0.0,
+    engine_test: int = 0,
 ) -> Path:
     """The corpus folder for these sizes, built first if it is not in the data dir;
-    ``accent_mix`` of the training utterances use synthetic accents."""
+    ``accent_mix`` of the training utterances use synthetic accents, ``engine_mix`` of the
+    training and validation utterances are spoken by Flite's training voices, and the
+    first ``engine_test`` test sentences are spoken again by Flite and by the held-out
+    engine, Festival."""
     if min(train, val, test) < 1:
         raise UserError(f"speech corpus splits need >= 1 utterance each; got {train}/{val}/{test}")
-    if not 0.0 <= accent_mix <= 1.0 or abs(100 * accent_mix - round(100 * accent_mix)) > 1e-6:
+    _share("accent_mix", accent_mix)
+    _share("engine_mix", engine_mix)
+    if not 0 <= engine_test <= test:
         raise UserError(
-            f"data.accent_mix is a share of utterances in [0, 1] in whole percent (the "
-            f"corpus folder is named by it), e.g. 0.5; got {accent_mix}"
+            f"data.engine_test must be in [0, test_utterances={test}]; got {engine_test}"
         )
-    name = corpus_name(train, val, test, seed, max_words, accent_mix)
-    return build_once(name, lambda tmp: _build(tmp, train, val, test, seed, max_words, accent_mix))
+    name = corpus_name(train, val, test, seed, max_words, accent_mix, engine_mix, engine_test)
+    params = (train, val, test, seed, max_words, accent_mix, engine_mix, engine_test)
+    return build_once(name, lambda tmp: _build(tmp, *params))
 
 
 def synthetic_accents(seed: int) -> dict[str, dict[str, Any]]:
@@ -192,15 +233,97 @@ def trim_silence(samples: np.ndarray, rate: int) -> np.ndarray:
     return samples[max(loud[0] - keep, 0) : loud[-1] + keep]
 
 
+def engine_plan(split: str, count: int, seed: int, engine_mix: float) -> list[dict | None]:
+    """Per utterance of a training or validation split, the Flite voice that speaks it
+    (a share ``engine_mix``) or None (eSpeak's, as planned by :func:`voice_plan`)."""
+    draw = random.Random(f"{seed}-{split}-engines")
+    plan: list[dict | None] = []
+    for _ in range(count):
+        if draw.random() >= engine_mix:
+            plan.append(None)
+            continue
+        plan.append(_engine_voice("flite", draw.choice(FLITE_VOICES[split]), split, draw))
+    return plan
+
+
+def _engine_voice(engine: str, name: str, split: str, draw: random.Random) -> dict:
+    """A Flite or Festival voice with its rate, pitch and volume drawn from ``draw``."""
+    heard = engine == "flite" and name in FLITE_VOICES["train"]
+    if engine == HELD_OUT_ENGINE:
+        group = "held_out_engine"
+    else:
+        group = "flite_seen_voice" if heard else "flite_unseen_voice"
+    stretch = round(draw.uniform(*ENGINE_STRETCH), 3)
+    f0 = round(ENGINE_F0.get(name, 0.0) * draw.uniform(*ENGINE_PITCH), 1)
+    return {
+        "engine": engine,
+        "voice": name,
+        "accent": ENGINE_ACCENTS.get(name, "en-us"),
+        "variant": f"{engine}-{name}",
+        "group": group,
+        "stretch": stretch,
+        "f0_mean": f0,
+        "gain": round(draw.uniform(*ENGINE_GAIN), 3),
+    }
+
+
+def test_engine_plan(count: int, seed: int, available: set[str]) -> list[dict]:
+    """The extra test utterances: the first ``count`` test sentences spoken by Flite
+    (every voice, held-out ``rms`` included) and by the held-out engine, where available."""
+    draw = random.Random(f"{seed}-test-engines")
+    plan = []
+    for engine, voices in (("flite", FLITE_VOICES["test"]), (HELD_OUT_ENGINE, FESTIVAL_VOICES)):
+        if engine not in available:
+            continue
+        for index in range(count):
+            plan.append(
+                {"sentence": index}
+                | _engine_voice(engine, voices[index % len(voices)], "test", draw)
+            )
+    return plan
+
+
 def speak(text: str, voice: dict[str, Any], seed: int) -> np.ndarray:
-    """One utterance as 16 kHz mono float32."""
-    samples, rate = espeak.synthesize(text, voice["voice"], voice["rate"], voice["pitch"], seed)
+    """One utterance as 16 kHz mono float32, by eSpeak NG or the voice's ``engine``."""
+    engine = voice.get("engine", "espeak")
+    if engine == "espeak":
+        samples, rate = espeak.synthesize(text, voice["voice"], voice["rate"], voice["pitch"], seed)
+    else:
+        from deeptasks.datasets import engines
+
+        samples, rate = engines.synthesize(
+            engine, text, voice["voice"], voice["stretch"], voice["f0_mean"], voice["gain"]
+        )
     return to_mono_16k(trim_silence(samples, rate), rate)
 
 
+def _available_engines(wanted: bool) -> tuple[set[str], dict[str, str]]:
+    """The engines beside eSpeak that apt can deliver here, and why the others are not."""
+    from deeptasks.datasets import engines
+    from deeptasks.datasets.debian import DebianUnavailable
+
+    available, missing = {"espeak"}, {}
+    for engine in ("flite", HELD_OUT_ENGINE) if wanted else ():
+        try:
+            engines.install(engine)
+            available.add(engine)
+        except DebianUnavailable as err:
+            missing[engine] = str(err)
+    return available, missing
+
+
 def _build(
-    tmp: Path, train: int, val: int, test: int, seed: int, max_words: int, accent_mix: float
+    tmp: Path,
+    train: int,
+    val: int,
+    test: int,
+    seed: int,
+    max_words: int,
+    accent_mix: float,
+    engine_mix: float = 0.0,
+    engine_test: int = 0,
 ) -> dict:
+    available, missing = _available_engines(bool(engine_mix or engine_test))
     accents = synthetic_accents(seed) if accent_mix else {}
     for name, accent in accents.items():
         espeak.add_voice(name, accent_voice_file(name, accent))
@@ -220,11 +343,19 @@ def _build(
         if split == "test":
             (tmp / "test_snr20").mkdir()
         rows, seconds = [], 0.0
-        for index, (text, voice) in enumerate(
-            zip(texts[split], voice_plan(split, need[split], seed, accent_mix))
-        ):
+        plan = voice_plan(split, need[split], seed, accent_mix)
+        if split != "test" and "flite" in available:  # a share spoken by Flite instead
+            flite = engine_plan(split, need[split], seed, engine_mix)
+            plan = [other or voice for voice, other in zip(plan, flite)]
+        sentences = list(texts[split])
+        if split == "test":  # the first engine_test sentences again, by the other engines
+            extra = test_engine_plan(engine_test, seed, available)
+            sentences += [texts["test"][voice.pop("sentence")] for voice in extra]
+            plan += extra
+        for index, (text, voice) in enumerate(zip(sentences, plan)):
             audio = speak(text, voice, seed * 100003 + index)
-            row = {"file": f"{split}/{index:06d}.wav", "text": text, **voice}
+            row = {"file": f"{split}/{index:06d}.wav", "text": text}
+            row |= {"engine": "espeak"} | voice if engine_mix or engine_test else voice
             row["seconds"] = round(len(audio) / SAMPLE_RATE, 3)
             (tmp / row["file"]).write_bytes(wav_bytes(audio))
             if split == "test":
@@ -241,6 +372,11 @@ def _build(
             "accents": sorted({r["accent"] for r in rows}),
             "variants": sorted({r["variant"] for r in rows}),
         }
+        if engine_mix or engine_test:
+            summary[split]["engines"] = {
+                engine: sum(r["engine"] == engine for r in rows)
+                for engine in sorted({r["engine"] for r in rows})
+            }
     return {
         "corpus": "speech",
         "version": VERSION,
@@ -249,6 +385,13 @@ def _build(
         | {"max_words": max_words, "rate_wpm": RATE_WPM, "pitch": PITCH, "test_snr_db": 20.0}
         | {"accent_mix": accent_mix},
         "synthetic_accents": accents,
+        "engines": {
+            "available": sorted(available),
+            "missing": missing,
+            "held_out": HELD_OUT_ENGINE if engine_test else "",
+            "engine_mix": engine_mix,
+            "engine_test": engine_test,
+        },
         "sources": {"espeakng-loader": espeak.version(), **english_text.source_versions()},
         "sentence_pool": len(pool),
         "splits": summary,

@@ -189,3 +189,46 @@ def test_accent_mix_changes_only_training_accents():
     for bad in (1.5, 0.505):
         with pytest.raises(UserError, match="accent_mix"):
             speech.build(train=40, val=10, test=12, seed=3, max_words=6, accent_mix=bad)
+
+
+def test_other_engines_keep_festival_and_flites_rms_out_of_training(corpus):
+    from deeptasks.datasets import engines
+    from deeptasks.datasets.debian import DebianUnavailable
+
+    try:
+        engines.install("flite"), engines.install("festival")
+    except DebianUnavailable as err:
+        pytest.skip(f"Flite or Festival is not available here: {err}")
+    mixed = speech.build(
+        train=40, val=10, test=12, seed=3, max_words=6, engine_mix=0.5, engine_test=3
+    )
+    audio, _, test = speech.load_split(mixed, "test")
+    rows = {split: speech.load_rows(mixed, split) for split in ("train", "val")}
+    flite_train = {r["voice"] for r in rows["train"] if r["engine"] == "flite"}
+    assert {r["engine"] for r in rows["train"]} == {"espeak", "flite"}
+    assert flite_train <= set(speech.FLITE_VOICES["train"]) and "rms" not in flite_train
+    assert {r["engine"] for r in rows["val"]} <= {"espeak", "flite"}  # Festival: test only
+    assert {r["voice"] for r in rows["val"] if r["engine"] == "flite"} <= {"rms"}
+    assert len(test) == 12 + 2 * 3
+    festival = [r for r in test if r["engine"] == "festival"]
+    flite = [r for r in test if r["engine"] == "flite"]
+    assert {r["group"] for r in festival} == {"held_out_engine"} and len(festival) == 3
+    for r in flite:
+        assert r["group"] == ("flite_unseen_voice" if r["voice"] == "rms" else "flite_seen_voice")
+    # the same first three test sentences, spoken again by each engine
+    assert (
+        [r["text"] for r in festival] == [r["text"] for r in flite] == [r["text"] for r in test[:3]]
+    )
+    for samples in audio[12:]:
+        assert 0.5 < len(samples) / speech.SAMPLE_RATE < 8 and np.abs(samples).max() > 1000
+    # eSpeak's part of the test split is the eSpeak-only corpus's own (its sentences and
+    # voices; eSpeak's samples can differ by a few with what the process synthesised before)
+    keys = ("text", "voice", "rate", "pitch", "group")
+    plain = speech.load_rows(corpus, "test")
+    assert [[r[k] for k in keys] for r in test[:12]] == [[r[k] for k in keys] for r in plain]
+    manifest = speech.summary(mixed)["engines"]
+    assert manifest["held_out"] == "festival" and manifest["available"] == [
+        "espeak",
+        "festival",
+        "flite",
+    ]

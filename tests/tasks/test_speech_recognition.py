@@ -110,7 +110,28 @@ def test_train_batches_pad_audio_and_labels():
     assert sum(int(a.shape[0]) for a, _ in val) == cfg.data.val_utterances
 
 
-def test_pocketsphinx_transcribes_a_known_clip():
+def test_scores_by_group_and_by_engine():
+    from deeptasks.tasks.speech_recognition.evaluation import _scores, labels_of
+
+    rows = [
+        {"group": "seen_accent", "engine": "espeak"},
+        {"group": "held_out_engine", "engine": "festival"},
+        {"group": "flite_unseen_voice", "engine": "flite"},
+    ]
+    scores = _scores(["a b", "c d", "e f"], ["a b", "x d", "e"], [labels_of(r) for r in rows])
+    assert scores["cer"] == pytest.approx(3 / 9) and scores["cer_seen_accent"] == 0.0
+    assert scores["cer_held_out_engine"] == pytest.approx(1 / 3)
+    assert scores["wer_engine_festival"] == 0.5 and scores["cer_engine_flite"] == pytest.approx(
+        2 / 3
+    )
+    assert "cer_unseen_accent" not in scores  # no such rows
+    one_engine = _scores(["a"], ["a"], [labels_of({"group": "seen_accent", "engine": "espeak"})])
+    assert "cer_engine_espeak" not in one_engine  # one engine: nothing to split
+
+
+def test_pocketsphinx_hears_words_in_either_sample_type():
+    # the known-answer clip is Flite's (tests/datasets/test_engines.py): PocketSphinx's
+    # model is of real speech, and eSpeak's formant voice gets only some words through
     from deeptasks.datasets import speech
     from deeptasks.tasks.speech_recognition.baselines import PocketSphinx
 
@@ -118,9 +139,8 @@ def test_pocketsphinx_transcribes_a_known_clip():
     audio = speech.speak("one two three four five", voice, seed=0)
     recogniser = PocketSphinx()
     heard = recogniser.transcribe(audio)
-    assert heard.split()[-4:] == ["two", "three", "four", "five"]  # eSpeak's "one" is missed
-    int16 = np.round(audio * 32767).astype(np.int16)
-    assert recogniser.transcribe(int16) == heard  # both sample types, the same audio
+    assert {"three", "four", "five"} & set(heard.split())
+    assert recogniser.transcribe(speech.to_int16(audio)) == heard  # either sample type
 
 
 @pytest.fixture(scope="module")

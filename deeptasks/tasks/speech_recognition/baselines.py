@@ -81,9 +81,11 @@ class PocketSphinx:
 
     def transcribe(self, samples: np.ndarray) -> str:
         """The words heard in 16 kHz mono audio (int16, or float in [-1, 1])."""
+        from deeptasks.datasets.speech import to_int16
+
         samples = np.asarray(samples)
         if samples.dtype != np.int16:
-            samples = np.clip(np.round(samples * 32768.0), -32768, 32767).astype(np.int16)
+            samples = to_int16(samples)
         self.decoder.start_utt()
         self.decoder.process_raw(samples.tobytes(), full_utt=True)
         self.decoder.end_utt()

@@ -23,6 +23,13 @@ class DataConfig:
     max_words: int = 10
     # share of training utterances in synthetic accents (accent augmentation, built in)
     accent_mix: float = 0.0
+    # other speech engines (datasets/engines.py, fetched from Debian): this share of the
+    # training and validation utterances is spoken by Flite (training voices awb, slt,
+    # kal16; validation rms, held out of training), and the first engine_test test
+    # sentences are spoken again by Flite and by Festival, the engine held out of
+    # training and validation. 0 and 0 = eSpeak NG alone (the v1 corpus).
+    engine_mix: float = 0.3
+    engine_test: int = 100
     max_seconds: float = 8.0  # longer training utterances are skipped
     # on-the-fly training augmentation (SpecAugment is in the model: model.*_masks)
     augment: bool = True
@@ -95,7 +102,14 @@ def smoke() -> TaskConfig:
     the training transcripts (the text sources' LM takes ~4 s to read and count)."""
     return _config(
         "smoke",
-        DataConfig(train_utterances=48, val_utterances=8, test_utterances=8, max_words=6),
+        DataConfig(
+            train_utterances=48,
+            val_utterances=8,
+            test_utterances=8,
+            max_words=6,
+            engine_mix=0.0,
+            engine_test=0,
+        ),
         ModelConfig(
             n_mels=32,
             filters=4,

@@ -70,7 +70,7 @@ def _corpus_params(cfg) -> tuple:
     """``speech.build``'s arguments from ``cfg.data``."""
     d = cfg.data
     sizes = (d.train_utterances, d.val_utterances, d.test_utterances)
-    return (*sizes, d.corpus_seed, d.max_words, d.accent_mix)
+    return (*sizes, d.corpus_seed, d.max_words, d.accent_mix, d.engine_mix, d.engine_test)
 
 
 def examples(cfg, split: str, noisy: bool = False) -> tuple[list, list[str], list[dict]]:

@@ -26,20 +26,38 @@ from deeptasks.tasks.speech_recognition.models import output_frames
 
 RTF_UTTERANCES = 20
 SAMPLE_UTTERANCES = 3
-GROUPS = ("seen_accent", "unseen_accent")
+# test groups, in report order: eSpeak NG's seen and unseen accents, Flite's seen and
+# held-out voices, and the engine held out of training (see datasets/speech.py)
+GROUPS = (
+    "seen_accent",
+    "unseen_accent",
+    "flite_seen_voice",
+    "flite_unseen_voice",
+    "held_out_engine",
+)
 
 
-def _scores(references: list[str], hypotheses: list[str], groups: list[str], suffix: str = ""):
+def labels_of(row: dict) -> tuple[str, ...]:
+    """What a test row is scored under beside the whole: its group and, in a corpus of
+    several engines, ``engine_<name>``."""
+    group = row.get("group", "all")
+    return (group, f"engine_{row['engine']}") if "engine" in row else (group,)
+
+
+def _scores(references: list[str], hypotheses: list[str], labels: list[tuple], suffix: str = ""):
+    """CER and WER over everything, and per group and per engine (``labels`` of each row,
+    see :func:`labels_of`)."""
     values = {
         f"cer{suffix}": cer(references, hypotheses),
         f"wer{suffix}": wer(references, hypotheses),
     }
-    for group in GROUPS:
-        chosen = [k for k, g in enumerate(groups) if g == group]
-        if chosen:
-            refs, hyps = [references[k] for k in chosen], [hypotheses[k] for k in chosen]
-            values[f"cer_{group}{suffix}"] = cer(refs, hyps)
-            values[f"wer_{group}{suffix}"] = wer(refs, hyps)
+    present = {label for row in labels for label in row}
+    engines = sorted(label for label in present if label.startswith("engine_"))
+    for kind in [g for g in GROUPS if g in present] + (engines if len(engines) > 1 else []):
+        chosen = [k for k, row in enumerate(labels) if kind in row]
+        refs, hyps = [references[k] for k in chosen], [hypotheses[k] for k in chosen]
+        values[f"cer_{kind}{suffix}"] = cer(refs, hyps)
+        values[f"wer_{kind}{suffix}"] = wer(refs, hyps)
     return values
 
 
@@ -96,7 +114,7 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
     20 dB SNR version and seen/unseen-accent groups where the corpus has them; real-time
     factors (greedy, and with the LM)."""
     audio, references, rows = data.examples(cfg, "test")
-    groups = [row.get("group", "all") for row in rows]
+    groups = [labels_of(row) for row in rows]
     versions = {"": audio}
     if cfg.data.source == "speech":
         versions["_snr20"] = data.examples(cfg, "test", noisy=True)[0]
