@@ -297,6 +297,12 @@ def speak(text: str, voice: dict[str, Any], seed: int) -> np.ndarray:
     return to_mono_16k(trim_silence(samples, rate), rate)
 
 
+def _engine_versions(available: set[str]) -> dict[str, str]:
+    from deeptasks.datasets import engines
+
+    return {engine: engines.version(engine) for engine in sorted(available - {"espeak"})}
+
+
 def _available_engines(wanted: bool) -> tuple[set[str], dict[str, str]]:
     """The engines beside eSpeak that apt can deliver here, and why the others are not."""
     from deeptasks.datasets import engines
@@ -389,6 +395,7 @@ def _build(
             "available": sorted(available),
             "missing": missing,
             "held_out": HELD_OUT_ENGINE if engine_test else "",
+            "versions": _engine_versions(available),
             "engine_mix": engine_mix,
             "engine_test": engine_test,
         },
