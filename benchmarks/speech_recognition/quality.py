@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 
 from deeptasks.benchmarking import markdown_table, train_once
+from deeptasks.tasks.speech_recognition.evaluation import GROUPS
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -89,6 +90,26 @@ def main() -> None:
     )
     header = ("model", *COLUMNS, "rtf", "rtf_lm", "train min")
     print(markdown_table(header, rows))
+    _engine_table(runs)
+
+
+def _engine_table(runs: list[dict]) -> None:
+    """CER / WER by engine and voice group (beam search with the LMs), and PocketSphinx
+    against the model's greedy decoding on the utterances it was run on."""
+    if not any("cer_held_out_engine" in m["test"]["model"] for m in runs):
+        return
+    rows = []
+    for metrics in runs:
+        scores = metrics["test"]["model"]
+        cells = [f"{_cell(scores, f'cer_{g}_lm')} / {_cell(scores, f'wer_{g}_lm')}" for g in GROUPS]
+        rows.append((f"{metrics['model_name']} ({metrics['preset']}), beam + LMs", *cells))
+        sphinx = metrics["test"].get("baselines", {}).get("pocketsphinx")
+        if sphinx:
+            for name, found in (("greedy", sphinx["model_scores"]), ("PocketSphinx", sphinx)):
+                cells = [f"{_cell(found, f'cer_{g}')} / {_cell(found, f'wer_{g}')}" for g in GROUPS]
+                rows.append((f"{name}, first {sphinx['utterances']} of the engines", *cells))
+    print("\nCER / WER by engine and voice group\n")
+    print(markdown_table(("system", *GROUPS), rows))
 
 
 if __name__ == "__main__":

@@ -88,9 +88,9 @@ class ModelConfig:
     word_lm_order: int = 3
     word_lm_weight: float = 0.25
     # evaluate also runs PocketSphinx (the en-us model its wheel ships, trained on real
-    # speech) on this many clean test utterances, the first ones (0 = skip; about 0.3 s of
-    # CPU per second of audio), beside the model's scores on the same utterances
-    pocketsphinx_utterances: int = 100
+    # speech) on the first this many clean test utterances of each engine (0 = skip; about
+    # 0.3 s of CPU per second of audio), beside the model's scores on the same utterances
+    pocketsphinx_utterances: int = 50
 
 
 def _config(preset: str, data: DataConfig, model: ModelConfig, train: TrainConfig) -> TaskConfig:

@@ -82,28 +82,34 @@ def real_time_factor(
     return one_pass() / (sum(len(a) for a in chosen) / SAMPLE_RATE)
 
 
-def pocketsphinx_scores(cfg, model, audio, references, groups, count: int) -> dict[str, Any]:
-    """PocketSphinx's CER/WER (normalised like every transcript) and real-time factor on
-    the first ``count`` clean test utterances, with the model's greedy CER/WER on the same
-    ones (``model_cer``, ``model_wer``)."""
+def pocketsphinx_scores(cfg, model, audio, references, labels, count: int) -> dict[str, Any]:
+    """PocketSphinx's CER/WER (normalised like every transcript; per group and engine too)
+    and real-time factor on the first ``count`` clean test utterances of each engine, with
+    the model's greedy CER/WER on the same ones (``model_cer``, ``model_wer``)."""
     from deeptasks.datasets.english_text import normalise
 
-    chosen = list(range(min(count, len(audio))))
+    kinds = sorted({label for row in labels for label in row if label.startswith("engine_")})
+    chosen = []
+    for kind in kinds or [None]:
+        rows = [k for k, row in enumerate(labels) if kind is None or kind in row]
+        chosen += rows[:count]
     refs, subset = [references[k] for k in chosen], [audio[k] for k in chosen]
     recogniser = baselines.PocketSphinx()
     started = time.perf_counter()
     heard = [normalise(recogniser.transcribe(samples)) for samples in subset]
     seconds = time.perf_counter() - started
-    scores = _scores(refs, heard, [groups[k] for k in chosen])
+    scores = _scores(refs, heard, [labels[k] for k in chosen])
     mine = decode(logits(model, subset, xla=cfg.model.xla_inference))
     model_cer, model_wer = cer(refs, mine), wer(refs, mine)
+    each = f" of each engine ({len(chosen)})" if kinds else ""
     return scores | {
-        "note": f"on the first {len(chosen)} clean test utterances, where the model (greedy) "
+        "note": f"on the first {count} clean test utterances{each}, where the model (greedy) "
         f"has CER {model_cer:.4f}, WER {model_wer:.4f}",
         "rtf": seconds / (sum(len(a) for a in subset) / SAMPLE_RATE),
         "utterances": len(chosen),
         "model_cer": model_cer,
         "model_wer": model_wer,
+        "model_scores": _scores(refs, mine, [labels[k] for k in chosen]),
         "examples": [{"reference": r, "heard": h} for r, h in zip(refs, heard)][:SAMPLE_UTTERANCES],
     }
 
