@@ -44,12 +44,19 @@ def _conv_stack(x, mask, cfg, blocks: int, name: str):
 
 
 def _transformer_stack(x, mask, cfg, name: str):
+    """Sine positions added, then pre-norm keras-hub Transformer blocks and a final layer
+    norm: pre-norm trains at the task's rate (2e-3) without a warm-up, where post-norm
+    blocks collapsed to a constant output and the variance predictors learned nothing."""
     x = layers.Add()([x, keras_hub.layers.SinePositionEncoding(name=f"{name}_position")(x)])
     for k in range(cfg.layers):
         x = keras_hub.layers.TransformerEncoder(
-            cfg.intermediate_dim, cfg.heads, dropout=cfg.dropout, name=f"{name}_{k}"
+            cfg.intermediate_dim,
+            cfg.heads,
+            dropout=cfg.dropout,
+            normalize_first=True,
+            name=f"{name}_{k}",
         )(x, padding_mask=mask)
-    return x
+    return layers.LayerNormalization(name=f"{name}_norm")(x)
 
 
 def _mel_out(x, mel_mean: float, mel_std: float):
@@ -62,7 +69,8 @@ def _acoustic(cfg, vocabulary_size, mel_mean, mel_std, log_duration_mean, varian
     ids = keras.Input((None,), dtype="int32", name="phonemes")
     mask = PaddingMask(name="phoneme_mask")(ids)
     hidden = layers.Embedding(vocabulary_size, cfg.channels, name="phoneme_embedding")(ids)
-    if variance:
+    if variance:  # embeddings scaled up to the sine positions' size, as Transformers do
+        hidden = layers.Rescaling(cfg.channels**0.5, name="embedding_scale")(hidden)
         hidden = _transformer_stack(hidden, mask, cfg, "encoder_block")
     else:
         hidden = _conv_stack(hidden, mask, cfg, cfg.encoder_blocks, "encoder_block")
