@@ -21,8 +21,9 @@ from deeptasks.benchmarking import markdown_table, train_once
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 MODELS = ("conv", "fastspeech2")
-# Each model's training stays within 30 minutes on 2 CPU cores: FastSpeech 2-lite's step
-# takes about 0.6 s (the conv model's 0.3 s), so it gets 2,500 of the preset's 3,000.
+# Each model's training stays within 30 minutes on 2 CPU cores. FastSpeech 2-lite gets
+# 2,500 of the preset's 3,000 steps: a probe on shared cores took 0.66 s a step (on idle
+# cores its documented row took 0.34 s, 14.0 min; the conv model's 0.31 s, 15.4 min).
 MODEL_OVERRIDES = {"fastspeech2": ["train.epochs=25"]}
 KEYS = ("mcd", "f0_rmse", "vuv_error", "stoi", "duration_mae", "asr_cer", "rtf")
 
