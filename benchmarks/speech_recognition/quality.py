@@ -83,9 +83,10 @@ def main() -> None:
     )
     splits = runs[-1]["data"]["splits"]
     print(
-        f"\nspeech_recognition, eSpeak NG corpus: {splits['train']} training utterances; "
+        f"\nspeech_recognition, speech corpus: {splits['train']} training utterances; "
         f"test {splits['test']} utterances of unseen sentences by unseen voice variants "
-        f"(half in unseen accents), clean and at 20 dB SNR; beam width {baseline['beam_width']}; "
+        f"(eSpeak's half in unseen accents; other engines in the second table), clean and at "
+        f"20 dB SNR; beam width {baseline['beam_width']}; "
         f"_lm: beam search with {baseline.get('language_model', 'no LM')}\n"
     )
     header = ("model", *COLUMNS, "rtf", "rtf_lm", "train min")
