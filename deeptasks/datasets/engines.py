@@ -99,9 +99,11 @@ def version(engine: str) -> str:
     return cache.read_manifest(install(engine))["packages"][engine]
 
 
+@lru_cache(maxsize=4)
 def _libraries(root: Path) -> str:
+    """The engine's library folders, as ``LD_LIBRARY_PATH`` (read once per engine)."""
     folders = sorted({p.parent for p in (root / "pkgs").glob("*/usr/lib/**/*.so*")})
-    return os.pathsep.join(str(p) for p in dict.fromkeys(folders))
+    return os.pathsep.join(map(str, folders))
 
 
 def _command(engine: str, root: Path, text: str, voice: str, stretch: float, f0: float, out):

@@ -31,8 +31,9 @@ from typing import Any
 import numpy as np
 
 from deeptasks.common.audio import SAMPLE_RATE, mix_at_snr, read_wav_int16, to_mono_16k, wav_bytes
-from deeptasks.datasets import english_text, espeak
+from deeptasks.datasets import engines, english_text, espeak, speech_engines
 from deeptasks.datasets.cache import build_once, read_manifest
+from deeptasks.datasets.speech_engines import FLITE_VOICES, HELD_OUT_ENGINE  # noqa: F401
 from deeptasks.errors import UserError
 
 VERSION = 1
@@ -47,23 +48,6 @@ VARIANTS = {
     "val": ("m8", "f3", "klatt5"),
     "test": ("m3", "m5", "f2", "klatt2", "klatt6"),
 }
-# Other engines (datasets/engines.py). Flite's rms is held out of training (validation
-# and test hear it); Festival, the held-out engine, is heard only in test: its HTS voice
-# and its residual-LPC diphones are synthesis methods training never hears, and ked is a
-# speaker no training voice has (its slt and kal speakers are Flite's slt and kal16).
-FLITE_VOICES = {
-    "train": ("awb", "slt", "kal16"),
-    "val": ("rms",),
-    "test": ("awb", "rms", "slt", "kal16"),
-}
-FESTIVAL_VOICES = ("cmu_us_slt_arctic_hts", "kal_diphone", "ked_diphone")
-HELD_OUT_ENGINE = "festival"
-ENGINE_F0 = {"awb": 125.0, "rms": 101.0, "slt": 166.0, "kal16": 90.0, "kal_diphone": 103.0}
-ENGINE_F0 |= {"ked_diphone": 104.0}  # each voice's median F0 (pyworld), times ENGINE_PITCH
-ENGINE_ACCENTS = {"awb": "en-gb-scotland"}
-ENGINE_STRETCH = (0.85, 1.2)
-ENGINE_PITCH = (0.85, 1.2)
-ENGINE_GAIN = (0.4, 1.0)
 RATE_WPM = (140, 210)
 PITCH = (25, 75)
 TEST_SNR_DB = 20.0
@@ -233,89 +217,16 @@ def trim_silence(samples: np.ndarray, rate: int) -> np.ndarray:
     return samples[max(loud[0] - keep, 0) : loud[-1] + keep]
 
 
-def engine_plan(split: str, count: int, seed: int, engine_mix: float) -> list[dict | None]:
-    """Per utterance of a training or validation split, the Flite voice that speaks it
-    (a share ``engine_mix``) or None (eSpeak's, as planned by :func:`voice_plan`)."""
-    draw = random.Random(f"{seed}-{split}-engines")
-    plan: list[dict | None] = []
-    for _ in range(count):
-        if draw.random() >= engine_mix:
-            plan.append(None)
-            continue
-        plan.append(_engine_voice("flite", draw.choice(FLITE_VOICES[split]), split, draw))
-    return plan
-
-
-def _engine_voice(engine: str, name: str, split: str, draw: random.Random) -> dict:
-    """A Flite or Festival voice with its rate, pitch and volume drawn from ``draw``."""
-    heard = engine == "flite" and name in FLITE_VOICES["train"]
-    if engine == HELD_OUT_ENGINE:
-        group = "held_out_engine"
-    else:
-        group = "flite_seen_voice" if heard else "flite_unseen_voice"
-    stretch = round(draw.uniform(*ENGINE_STRETCH), 3)
-    f0 = round(ENGINE_F0.get(name, 0.0) * draw.uniform(*ENGINE_PITCH), 1)
-    return {
-        "engine": engine,
-        "voice": name,
-        "accent": ENGINE_ACCENTS.get(name, "en-us"),
-        "variant": f"{engine}-{name}",
-        "group": group,
-        "stretch": stretch,
-        "f0_mean": f0,
-        "gain": round(draw.uniform(*ENGINE_GAIN), 3),
-    }
-
-
-def test_engine_plan(count: int, seed: int, available: set[str]) -> list[dict]:
-    """The extra test utterances: the first ``count`` test sentences spoken by Flite
-    (every voice, held-out ``rms`` included) and by the held-out engine, where available."""
-    draw = random.Random(f"{seed}-test-engines")
-    plan = []
-    for engine, voices in (("flite", FLITE_VOICES["test"]), (HELD_OUT_ENGINE, FESTIVAL_VOICES)):
-        if engine not in available:
-            continue
-        for index in range(count):
-            plan.append(
-                {"sentence": index}
-                | _engine_voice(engine, voices[index % len(voices)], "test", draw)
-            )
-    return plan
-
-
 def speak(text: str, voice: dict[str, Any], seed: int) -> np.ndarray:
     """One utterance as 16 kHz mono float32, by eSpeak NG or the voice's ``engine``."""
     engine = voice.get("engine", "espeak")
     if engine == "espeak":
         samples, rate = espeak.synthesize(text, voice["voice"], voice["rate"], voice["pitch"], seed)
     else:
-        from deeptasks.datasets import engines
-
         samples, rate = engines.synthesize(
             engine, text, voice["voice"], voice["stretch"], voice["f0_mean"], voice["gain"]
         )
     return to_mono_16k(trim_silence(samples, rate), rate)
-
-
-def _engine_versions(available: set[str]) -> dict[str, str]:
-    from deeptasks.datasets import engines
-
-    return {engine: engines.version(engine) for engine in sorted(available - {"espeak"})}
-
-
-def _available_engines(wanted: bool) -> tuple[set[str], dict[str, str]]:
-    """The engines beside eSpeak that apt can deliver here, and why the others are not."""
-    from deeptasks.datasets import engines
-    from deeptasks.datasets.debian import DebianUnavailable
-
-    available, missing = {"espeak"}, {}
-    for engine in ("flite", HELD_OUT_ENGINE) if wanted else ():
-        try:
-            engines.install(engine)
-            available.add(engine)
-        except DebianUnavailable as err:
-            missing[engine] = str(err)
-    return available, missing
 
 
 def _build(
@@ -329,7 +240,7 @@ def _build(
     engine_mix: float = 0.0,
     engine_test: int = 0,
 ) -> dict:
-    available, missing = _available_engines(bool(engine_mix or engine_test))
+    available, missing = speech_engines.available(bool(engine_mix or engine_test))
     accents = synthetic_accents(seed) if accent_mix else {}
     for name, accent in accents.items():
         espeak.add_voice(name, accent_voice_file(name, accent))
@@ -351,11 +262,11 @@ def _build(
         rows, seconds = [], 0.0
         plan = voice_plan(split, need[split], seed, accent_mix)
         if split != "test" and "flite" in available:  # a share spoken by Flite instead
-            flite = engine_plan(split, need[split], seed, engine_mix)
+            flite = speech_engines.engine_plan(split, need[split], seed, engine_mix)
             plan = [other or voice for voice, other in zip(plan, flite)]
         sentences = list(texts[split])
         if split == "test":  # the first engine_test sentences again, by the other engines
-            extra = test_engine_plan(engine_test, seed, available)
+            extra = speech_engines.engine_test_plan(engine_test, seed, available)
             sentences += [texts["test"][voice.pop("sentence")] for voice in extra]
             plan += extra
         for index, (text, voice) in enumerate(zip(sentences, plan)):
@@ -395,7 +306,7 @@ def _build(
             "available": sorted(available),
             "missing": missing,
             "held_out": HELD_OUT_ENGINE if engine_test else "",
-            "versions": _engine_versions(available),
+            "versions": speech_engines.versions(available),
             "engine_mix": engine_mix,
             "engine_test": engine_test,
         },

@@ -10,7 +10,7 @@ import pytest
 
 from deeptasks.cli import main
 from deeptasks.common.metrics import speech_quality
-from deeptasks.datasets import english_text, espeak, tts
+from deeptasks.datasets import english_text, espeak, tts, tts_recorded
 from deeptasks.errors import UserError
 from deeptasks.tasks.text_to_speech import config, data, inference, models
 from deeptasks.tasks.text_to_speech.layers import LengthRegulator, MaskedError
@@ -275,15 +275,15 @@ def test_recorded_durations_follow_the_rule():
     text = "Brevity is the soul of wit."
     samples, rate, events = espeak.synthesize_phonemes(text, "en-us")
     audio = np.concatenate([np.zeros(8000), samples / 32768.0, np.zeros(8000)])
-    stretched = tts.recorded_utterance(audio, text, "en-us", "espeak")["durations"]
-    uniform = tts.recorded_utterance(audio, text, "en-us", "uniform")["durations"]
+    stretched = tts_recorded.recorded_utterance(audio, text, "en-us", "espeak")["durations"]
+    uniform = tts_recorded.recorded_utterance(audio, text, "en-us", "uniform")["durations"]
     own = tts.utterance(text, "en-us")["durations"]
     assert stretched.sum() == uniform.sum() == -(-len(audio) // tts.HOP)
     # the same voice: eSpeak's own timing is recovered (shifted by the added silence)
     assert np.abs(stretched[1:-1] - own[1:-1]).mean() < 0.5
     assert np.abs(uniform[1:-1] - own[1:-1]).mean() > 1.0
     with pytest.raises(UserError, match="unknown data.durations 'mfa'"):
-        tts.recorded_utterance(audio, text, "en-us", "mfa")
+        tts_recorded.recorded_utterance(audio, text, "en-us", "mfa")
 
 
 @pytest.mark.parametrize(

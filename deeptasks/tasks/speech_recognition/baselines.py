@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from deeptasks.datasets.speech import to_int16
 from deeptasks.tasks.speech_recognition.layers import LogMelSpectrogram
 
 TEMPLATES = 150
@@ -81,8 +82,6 @@ class PocketSphinx:
 
     def transcribe(self, samples: np.ndarray) -> str:
         """The words heard in 16 kHz mono audio (int16, or float in [-1, 1])."""
-        from deeptasks.datasets.speech import to_int16
-
         samples = np.asarray(samples)
         if samples.dtype != np.int16:
             samples = to_int16(samples)

@@ -82,10 +82,10 @@ def real_time_factor(
     return one_pass() / (sum(len(a) for a in chosen) / SAMPLE_RATE)
 
 
-def pocketsphinx_scores(cfg, model, audio, references, labels, count: int) -> dict[str, Any]:
+def pocketsphinx_scores(audio, references, greedy, labels, count: int) -> dict[str, Any]:
     """PocketSphinx's CER/WER (normalised like every transcript; per group and engine too)
     and real-time factor on the first ``count`` clean test utterances of each engine, with
-    the model's greedy CER/WER on the same ones (``model_cer``, ``model_wer``)."""
+    the model's ``greedy`` CER/WER on the same ones (``model_cer``, ``model_wer``)."""
     from deeptasks.datasets.english_text import normalise
 
     kinds = sorted({label for row in labels for label in row if label.startswith("engine_")})
@@ -99,7 +99,7 @@ def pocketsphinx_scores(cfg, model, audio, references, labels, count: int) -> di
     heard = [normalise(recogniser.transcribe(samples)) for samples in subset]
     seconds = time.perf_counter() - started
     scores = _scores(refs, heard, [labels[k] for k in chosen])
-    mine = decode(logits(model, subset, xla=cfg.model.xla_inference))
+    mine = [greedy[k] for k in chosen]
     model_cer, model_wer = cer(refs, mine), wer(refs, mine)
     each = f" of each engine ({len(chosen)})" if kinds else ""
     return scores | {
@@ -148,6 +148,8 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
         baseline_seconds += time.perf_counter() - started
         baseline_scores |= _scores(references, matched, groups, suffix)
         examples_out[f"greedy{suffix}"] = greedy[:SAMPLE_UTTERANCES]
+        if not suffix:
+            clean_greedy = greedy
     audio_seconds = sum(len(a) for a in audio) / SAMPLE_RATE * len(versions)
     model_scores["rtf"] = real_time_factor(model, audio, xla=xla)
     if with_lm:
@@ -156,7 +158,7 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
     others = {}
     if cfg.model.pocketsphinx_utterances > 0:
         others["pocketsphinx"] = pocketsphinx_scores(
-            cfg, model, audio, references, groups, cfg.model.pocketsphinx_utterances
+            audio, references, clean_greedy, groups, cfg.model.pocketsphinx_utterances
         )
     return {
         "model": model_scores,

@@ -95,17 +95,14 @@ class AdversarialVocoder(keras.Model):
         # Listed so that fit and evaluate reset them at each epoch.
         return [*self.trackers.values(), self.validation]
 
-    def _scores(self, wave, training):
-        return self.discriminator(wave, training=training)
-
     def train_step(self, data):
         mel, wave = data[0], tf.cast(data[1], tf.float32)
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
 
         fake = tf.stop_gradient(self.generator(mel, training=True))
         with tf.GradientTape() as tape:
-            real_scores = self._scores(wave, True)
-            fake_scores = self._scores(fake, True)
+            real_scores = self.discriminator(wave, training=True)
+            fake_scores = self.discriminator(fake, training=True)
             d_loss = sum(
                 tf.reduce_mean(tf.square(real[-1] - 1.0)) + tf.reduce_mean(tf.square(made[-1]))
                 for real, made in zip(real_scores, fake_scores)
@@ -114,11 +111,14 @@ class AdversarialVocoder(keras.Model):
         variables = self.discriminator.trainable_variables
         self.discriminator_optimizer.apply(tape.gradient(scaled, variables), variables)
 
-        real_scores = [[tf.stop_gradient(f) for f in scale] for scale in self._scores(wave, False)]
+        real_scores = [
+            [tf.stop_gradient(f) for f in scale]
+            for scale in self.discriminator(wave, training=False)
+        ]
         with tf.GradientTape() as tape:
             fake = self.generator(mel, training=True)
             stft = self.stft_loss(wave, fake)
-            fake_scores = self._scores(fake, False)
+            fake_scores = self.discriminator(fake, training=False)
             adversarial = sum(
                 tf.reduce_mean(tf.square(made[-1] - 1.0)) for made in fake_scores
             ) / len(fake_scores)

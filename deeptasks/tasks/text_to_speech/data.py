@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from deeptasks.datasets import tts
+from deeptasks.datasets import tts, tts_recorded
 from deeptasks.errors import UserError
 from deeptasks.tasks.base import model_spec
 
@@ -58,11 +58,13 @@ def _corpus_dir(*params) -> str:
 @lru_cache(maxsize=4)
 def _recorded_dir(source, folder, tfds_data_dir, train, val, test, seed, voice, durations) -> str:
     if source == "folder":
-        recordings = tts.folder_recordings(folder)
-        fingerprint = tts.folder_digest(recordings)
+        recordings = tts_recorded.folder_recordings(folder)
+        fingerprint = tts_recorded.folder_digest(recordings)
 
         def load():
-            return [(name, tts.read_recording(wav), text) for name, wav, text in recordings]
+            return [
+                (name, tts_recorded.read_recording(wav), text) for name, wav, text in recordings
+            ]
     else:
         from deeptasks.datasets import tfds as tfds_adapters
 
@@ -72,7 +74,7 @@ def _recorded_dir(source, folder, tfds_data_dir, train, val, test, seed, voice, 
             return tfds_adapters.ljspeech_recordings(tfds_data_dir)
 
     sizes = (train, val, test, seed, voice, durations)
-    return str(tts.build_recorded(source, load, fingerprint, *sizes))
+    return str(tts_recorded.build_recorded(source, load, fingerprint, *sizes))
 
 
 def manifest(cfg) -> dict[str, Any]:
