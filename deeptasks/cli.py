@@ -74,6 +74,9 @@ def cmd_train(args) -> None:
         f"{task.unit}), trained {metrics['train_seconds']:.0f} s:"
     )
     print(format_report(metrics))
+    for split in task.other_test_splits(cfg):
+        print(f"\n{split} split ({metrics['data']['splits'][split]} {task.unit}):")
+        print(format_report(metrics, split))
     print(
         f"\nartifacts: {workdir}/ (model.keras, metrics.json, samples/: "
         f"{', '.join(Path(s).name for s in metrics['samples'])})"
@@ -85,16 +88,19 @@ def cmd_evaluate(args) -> None:
     from deeptasks.runs import format_report, load_run
 
     task, cfg, model = load_run(Path(args.workdir))
-    test = task.evaluate(model, cfg)
+    scores = task.evaluate_all(model, cfg)
     metrics_path = Path(args.workdir) / "metrics.json"
     metrics = (
         read_json(metrics_path)
         if metrics_path.exists()
         else {"task": cfg.task, "model_name": cfg.model.name, "preset": cfg.preset}
     )
-    metrics["test"] = test
+    metrics.update(scores)
     write_json(metrics_path, metrics)
-    print(format_report(metrics))
+    for split in scores:
+        if len(scores) > 1:
+            print(f"{split} split:")
+        print(format_report(metrics, split))
 
 
 def cmd_predict(args) -> None:

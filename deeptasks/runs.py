@@ -30,9 +30,9 @@ def load_run(workdir: Path):
     return task, cfg, model
 
 
-def format_report(metrics: dict[str, Any]) -> str:
-    """A plain-text table of model vs baseline on the test split."""
-    test = metrics["test"]
+def format_report(metrics: dict[str, Any], split: str = "test") -> str:
+    """A plain-text table of model vs baseline on the test split (or another scored one)."""
+    test = metrics[split]
     names = list(test["model"])
     baseline_name = test.get("baseline_name", "baseline")
     # Other reference methods (e.g. the noisy input, other classical denoisers) follow.

@@ -1,11 +1,11 @@
 """Where a trained detector loses its score: COCO mAP of one run on scenes of each split.
 
-Train scenes reuse the training object pictures and backgrounds, validation scenes show
-unseen pictures on the validation backgrounds, and test scenes unseen pictures on the
-test backgrounds, so the drops between the rows separate memorising from generalising.
-Each split is scored per class and with every class merged ("any class"). With
-``--swap`` two more rows give the test objects the training backgrounds and the training
-objects the test backgrounds, which separates the two causes of a drop.
+Train scenes show the training object pictures on the training backgrounds; validation
+and test scenes the same pictures on held-out backgrounds (the instance protocol); novel
+scenes unseen pictures on the test backgrounds. The drop from train to test is the
+backgrounds' share, from test to novel the pictures'. Each split is scored per class and
+with every class merged ("any class"). With ``--swap`` one more row puts the novel
+pictures on the training backgrounds: the pictures' share alone.
 
     python benchmarks/detection/generalisation.py runs/bench-detection/retinanet-benchmark \
         [--scenes 64] [--swap]
@@ -39,16 +39,13 @@ def main() -> None:
     _, cfg, model = load_run(Path(args.workdir))
     names, size = data.class_names(cfg), (cfg.data.image_size,) * 2
     # the renderers the pipeline uses (scene_source is cached), so a swap reaches it
-    train, test = (
-        scenes.scene_source(cfg.data.source, s, cfg.data.scene_seed) for s in ("train", "test")
+    train, novel = (
+        scenes.scene_source(cfg.data.source, s, cfg.data.scene_seed) for s in ("train", "novel")
     )
     rows = []
-    cases = [(split, split, None) for split in ("train", "val", "test")]
-    if args.swap:  # test scenes with training backgrounds, training scenes with test ones
-        cases += [
-            ("test objects, train backgrounds", "test", (test, train.backgrounds)),
-            ("train objects, test backgrounds", "train", (train, test.backgrounds)),
-        ]
+    cases = [(split, split, None) for split in data.scene_pipeline.splits(cfg.data.source)]
+    if args.swap:  # novel pictures on the training backgrounds
+        cases.append(("novel objects, train backgrounds", "novel", (novel, train.backgrounds)))
     for label, split, swap in cases:
         if swap:
             renderer, kept = swap[0], swap[0].backgrounds

@@ -257,7 +257,7 @@ def train(task, cfg: TaskConfig, workdir: Path, force: bool = False, verbose: in
     if not chief:
         return model, metrics
     model.save(str(workdir / "model.keras"))
-    metrics["test"] = task.evaluate(model, cfg)
+    metrics.update(task.evaluate_all(model, cfg))
     metrics["data"] = task.describe_data(cfg)
     metrics["samples"] = [
         str(p.relative_to(workdir)) for p in task.write_samples(model, cfg, workdir / "samples")

@@ -17,6 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from deeptasks.datasets import scenes
+from deeptasks.errors import UserError
 
 SCENE_SOURCES = ("auto", "stamps", "shapes")
 SCENES_IF_UNLIMITED = 1000  # scenes of a finite split asked for "all" (a limit of 0)
@@ -37,6 +38,26 @@ _EXITING = threading.Event()
 def _stop_rendering() -> None:
     _EXITING.set()
     time.sleep(0.2)  # let renders already running finish
+
+
+def splits(source: str) -> tuple[str, ...]:
+    """The splits of a data source: ``novel`` too for the scenes corpus (see
+    :data:`scenes.PROTOCOL`)."""
+    return scenes.SPLITS if source in SCENE_SOURCES else ("train", "val", "test")
+
+
+def check_split(source: str, split: str) -> None:
+    valid = splits(source)
+    if split not in valid:
+        raise UserError(
+            f"unknown split '{split}' for data.source={source}; valid: {', '.join(valid)}"
+        )
+
+
+def other_test_splits(cfg) -> tuple[str, ...]:
+    """What a task scores beside ``test`` (:attr:`Task.other_test_splits`): the scenes
+    corpus's ``novel`` object pictures; nothing for other sources."""
+    return tuple(s for s in splits(cfg.data.source) if s not in ("train", "val", "test"))
 
 
 def class_names(objects: str) -> list[str]:
@@ -95,7 +116,12 @@ def describe(objects: str, seed: int, val_images: int, test_images: int) -> dict
     difficulty and object pictures, the split sizes and the seed that fixes them."""
     corpus = scenes.corpus_info(objects)
     info = {k: v for k, v in corpus.items() if k not in ("cutouts_dir", "classes")}
-    info["splits"] = {"train": "fresh scenes every step", "val": val_images, "test": test_images}
+    info["splits"] = {
+        "train": "fresh scenes every step",
+        "val": val_images,
+        "test": test_images,
+        "novel": test_images,
+    }
     info["scene_seed"] = seed
     return info
 

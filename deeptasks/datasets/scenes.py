@@ -10,9 +10,20 @@ is smaller than :attr:`Difficulty.min_box` pixels, is dropped from the instance 
 
 Scene ``i`` of a split is a pure function of ``(seed, split, i)``: the test scenes are
 fixed, any subset can be drawn in any order, and training can draw fresh scenes forever.
-Train, val and test use disjoint object pictures and disjoint background photos (each
-photo and each picture belongs to one split, by a hash of its name). The
-difficulty (:class:`Difficulty`) belongs to the corpus version, not to a model.
+Each background photo belongs to one of train, val and test, and each object picture to
+one of train, val and test, by a hash of its name. Two protocols are scored
+(:data:`PROTOCOL`):
+
+* ``test`` (the headline, *instance* detection as in Dwibedi et al., "Cut, Paste and
+  Learn", ICCV 2017): the training object pictures in new scenes on held-out background
+  photos, at new scales, positions, flips, occlusions and colours: are known objects found
+  and named anywhere? ``val`` follows the same rule on its own photos.
+* ``novel`` (category generalisation): object pictures never seen in training, on the
+  test photos; these are the v2 corpus's test scenes, unchanged.
+
+The object pictures of the val split train too (v3): ``novel``'s pictures are the only
+ones held out. The difficulty (:class:`Difficulty`) belongs to the corpus version, not to
+a model.
 """
 
 from __future__ import annotations
@@ -27,8 +38,24 @@ import numpy as np
 from deeptasks.datasets import cache, cutouts, photos
 from deeptasks.errors import UserError
 
-VERSION = 2  # v2: backgrounds split by photo hash across all photos (v1: test = bundled)
-SPLIT_IDS = {"train": 0, "val": 1, "test": 2}
+# v3: test and val show the training pictures (instance protocol), novel = v2's test;
+# v2: backgrounds split by photo hash across all photos (v1: test = bundled)
+VERSION = 3
+
+
+class Protocol(NamedTuple):
+    pictures: tuple[str, ...]  # the object pictures' splits it draws from
+    backgrounds: str  # the background photos' split
+    stream: tuple[int, int]  # scene i's random numbers come from (seed, stream[0], i, stream[1])
+
+
+PROTOCOL = {
+    "train": Protocol(("train", "val"), "train", (0, VERSION)),
+    "val": Protocol(("train", "val"), "val", (1, VERSION)),
+    "test": Protocol(("train", "val"), "test", (2, VERSION)),
+    "novel": Protocol(("test",), "test", (2, 2)),  # v2's test stream: the same scenes
+}
+SPLITS = tuple(PROTOCOL)
 BACKGROUND_SHORT_SIDE = 512  # photos are shrunk to this once; crops of 50-100% of it are used
 PLACEMENT_TRIES = 10
 
@@ -82,25 +109,22 @@ class SceneSource:
     Args:
         objects: ``auto`` (tuxpaint stamps when apt can fetch them, else shapes),
             ``stamps`` or ``shapes``.
-        split: ``train``, ``val`` or ``test``.
+        split: ``train``, ``val``, ``test`` or ``novel`` (:data:`PROTOCOL`).
         seed: the corpus seed; scene ``i`` depends only on ``(seed, split, i)``.
     """
 
     def __init__(self, objects: str, split: str, seed: int = 0):
-        if split not in SPLIT_IDS:
-            raise UserError(f"unknown split '{split}'; valid: {', '.join(SPLIT_IDS)}")
+        if split not in PROTOCOL:
+            raise UserError(f"unknown split '{split}'; valid: {', '.join(PROTOCOL)}")
         self.split, self.seed, self.difficulty = split, seed, DIFFICULTY
+        self.protocol = PROTOCOL[split]
         self.info = corpus_info(objects)
-        root = Path(self.info["cutouts_dir"])
-        manifest = cache.read_manifest(root)
-        self.classes: list[str] = manifest["classes"]
-        self.pictures: list[list] = [[] for _ in self.classes]
-        for entry in manifest["files"].values():
-            if entry["split"] == split:
-                self.pictures[self.classes.index(entry["class"])].append(root / entry["file"])
-        self.pictures = [[_load_rgba(p) for p in sorted(group)] for group in self.pictures]
+        self.picture_files = picture_files(objects, split)
+        self.classes: list[str] = self.info["classes"]
+        self.pictures = [[_load_rgba(p) for p in group] for group in self.picture_files]
         files, _ = background_splits(self.info["backgrounds"])
-        self.backgrounds = [_load_background(p) for p in files[split]]
+        self.background_files = files[self.protocol.backgrounds]
+        self.backgrounds = [_load_background(p) for p in self.background_files]
 
     def _background(self, rng: np.random.Generator) -> np.ndarray:
         from PIL import Image
@@ -138,7 +162,8 @@ class SceneSource:
 
     def render(self, index: int) -> Scene:
         """Scene ``index`` of this split (the same on every call and machine)."""
-        rng = np.random.default_rng([self.seed, SPLIT_IDS[self.split], index, VERSION])
+        stream, version = self.protocol.stream
+        rng = np.random.default_rng([self.seed, stream, index, version])
         size, difficulty = self.difficulty.size, self.difficulty
         canvas = self._background(rng)
         owner = np.full((size, size), -1, np.int16)  # which object shows at each pixel
@@ -198,6 +223,17 @@ def background_splits(kind: str) -> tuple[dict[str, list[Path]], dict[str, Any]]
     return photos.scene_background_splits() if kind == "auto" else photos.split_files(kind)
 
 
+def picture_files(objects: str, split: str) -> list[list[Path]]:
+    """The object pictures scene ``split`` draws from, per class, sorted."""
+    root = Path(corpus_info(objects)["cutouts_dir"])
+    manifest = cache.read_manifest(root)
+    groups: list[list[Path]] = [[] for _ in manifest["classes"]]
+    for entry in manifest["files"].values():
+        if entry["split"] in PROTOCOL[split].pictures:
+            groups[manifest["classes"].index(entry["class"])].append(root / entry["file"])
+    return [sorted(group) for group in groups]
+
+
 @lru_cache(maxsize=4)
 def corpus_info(objects: str) -> dict[str, Any]:
     """Where the scenes of ``objects`` (auto | stamps | shapes) come from: the cut-out
@@ -217,11 +253,13 @@ def corpus_info(objects: str) -> dict[str, Any]:
     manifest = cache.read_manifest(root)
     # Stamps sit on the photo wallpapers; shapes (the no-apt path) on the bundled photos.
     backgrounds = "auto" if manifest["kind"] == "stamps" else "bundled"
-    counts = {split: 0 for split in SPLIT_IDS}
-    per_class = {cls: {split: 0 for split in SPLIT_IDS} for cls in manifest["classes"]}
+    counts = {split: 0 for split in PROTOCOL}
+    per_class = {cls: {split: 0 for split in PROTOCOL} for cls in manifest["classes"]}
     for entry in manifest["files"].values():
-        counts[entry["split"]] += 1
-        per_class[entry["class"]][entry["split"]] += 1
+        for split, protocol in PROTOCOL.items():
+            if entry["split"] in protocol.pictures:
+                counts[split] += 1
+                per_class[entry["class"]][split] += 1
     return {
         "corpus": f"scenes-v{VERSION}",
         "objects": manifest["kind"],
@@ -232,7 +270,15 @@ def corpus_info(objects: str) -> dict[str, Any]:
         "object_selection": manifest["selection"],
         "cutouts_dir": str(root),
         "backgrounds": backgrounds,
-        "background_photos": {k: len(v) for k, v in background_splits(backgrounds)[0].items()},
+        "background_photos": {
+            split: len(background_splits(backgrounds)[0][protocol.backgrounds])
+            for split, protocol in PROTOCOL.items()
+        },
+        "protocols": {
+            "test": "instance: the training object pictures on held-out background photos",
+            "novel": "category: unseen object pictures on the test background photos",
+            "val": "as test, on its own background photos",
+        },
         "difficulty": asdict(DIFFICULTY),
     }
 

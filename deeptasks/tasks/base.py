@@ -90,6 +90,10 @@ class Task:
         callbacks: ``(cfg) -> [keras.callbacks.Callback]`` the driver adds to its own
             (a model with :attr:`ModelSpec.backbone_variables` gets its fine-tuning
             schedule without this).
+        other_test_splits: ``(cfg) -> (split, ...)``: splits scored beside ``test`` with
+            the same protocol (``evaluate(model, cfg, split=NAME)``), each into its own key
+            of ``metrics.json`` and its own table in the reports (e.g. the scenes corpus's
+            ``novel`` object pictures).
         unit: what one example of a split is called in reports (images, utterances...).
         text_output: ``predict`` writes text: to standard output when no ``-o`` is given
             (``out_dir`` None), else to the file ``-o`` names.
@@ -114,6 +118,7 @@ class Task:
     predict_options: tuple[PredictOption, ...] = ()
     callbacks: Callable[..., list] | None = None
     text_output: bool = False
+    other_test_splits: Callable[[TaskConfig], tuple[str, ...]] = lambda cfg: ()
     unit: str = "images"
 
     def __post_init__(self) -> None:
@@ -132,6 +137,13 @@ class Task:
         if self.check is not None:
             self.check(cfg)
         return cfg
+
+    def evaluate_all(self, model, cfg: TaskConfig) -> dict[str, dict]:
+        """``{"test": evaluate(...), other split: evaluate(..., split=...), ...}``."""
+        scores = {"test": self.evaluate(model, cfg)}
+        for split in self.other_test_splits(cfg):
+            scores[split] = self.evaluate(model, cfg, split=split)
+        return scores
 
     def model_spec(self, cfg: TaskConfig) -> ModelSpec:
         name = cfg.model.name

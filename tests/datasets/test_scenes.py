@@ -89,7 +89,46 @@ def test_unknown_objects_is_one_clear_error():
 
 def test_scene_description_and_render_speed_for_the_tasks():
     info = scene_pipeline.describe("shapes", 3, val_images=5, test_images=7)
-    assert info["splits"] == {"train": "fresh scenes every step", "val": 5, "test": 7}
+    assert info["splits"] == {"train": "fresh scenes every step", "val": 5, "test": 7, "novel": 7}
+    assert set(info["protocols"]) == {"test", "novel", "val"}
     assert info["scene_seed"] == 3 and list(info["difficulty"]["objects"]) == [1, 4]
     assert "cutouts_dir" not in info and "classes" not in info  # the task names its classes
     assert scene_pipeline.render_speed("shapes", 0, 5)["scenes_per_s_one_thread"] > 0
+
+
+def test_test_shows_training_pictures_and_novel_does_not():
+    training = {p for group in scenes.picture_files("shapes", "train") for p in group}
+    test = {p for group in scenes.picture_files("shapes", "test") for p in group}
+    val = {p for group in scenes.picture_files("shapes", "val") for p in group}
+    novel = {p for group in scenes.picture_files("shapes", "novel") for p in group}
+    assert test == training == val and novel and not novel & training
+    # every class has pictures on both sides of the line
+    for split in ("novel", "test"):
+        assert all(scenes.picture_files("shapes", split)), split
+
+
+def test_test_and_novel_backgrounds_are_never_trained_on():
+    files, _ = scenes.background_splits("bundled")
+    protocol = scenes.PROTOCOL
+    training = set(files[protocol["train"].backgrounds])
+    for split in ("val", "test", "novel"):
+        held_out = set(files[protocol[split].backgrounds])
+        assert held_out and not held_out & training, split
+    assert not set(files[protocol["val"].backgrounds]) & set(files[protocol["test"].backgrounds])
+
+
+def test_novel_scenes_are_the_v2_test_scenes_and_test_scenes_are_new():
+    novel = scenes.scene_source("shapes", "novel", 0)
+    test = scenes.scene_source("shapes", "test", 0)
+    assert novel.protocol.stream == (2, 2)  # v2's (split id, version): its scenes unchanged
+    assert novel.background_files == test.background_files
+    assert not np.array_equal(novel.render(0).image, test.render(0).image)
+
+
+def test_an_unknown_split_is_one_clear_error():
+    from deeptasks.errors import UserError
+
+    with pytest.raises(UserError, match="valid: train, val, test, novel"):
+        scenes.scene_source("shapes", "holdout", 0)
+    with pytest.raises(UserError, match="valid: train, val, test$"):
+        scene_pipeline.check_split("coco", "novel")

@@ -195,7 +195,10 @@ def test_cli_run_writes_miou_beside_baselines_and_samples(cli_run, capsys):
     assert len(samples) == 4 and all(p.stat().st_size > 5_000 for p in samples)
     capsys.readouterr()
     assert main(["evaluate", "--workdir", str(cli_run)]) == 0
-    assert "miou" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "miou" in out and out.index("test split:") < out.index("novel split:")
+    novel = json.loads((cli_run / "metrics.json").read_text())["novel"]
+    assert set(novel["model"]) == set(test["model"]) and novel["images"] == test["images"]
 
 
 def test_cli_predict_writes_masks_and_overlays(cli_run, tmp_path):

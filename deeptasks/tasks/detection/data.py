@@ -164,8 +164,9 @@ def examples(cfg, split: str, endless: bool = False, pipelines: int = 1, pipelin
     """``(image uint8, boxes, labels)`` examples of one split; ``endless`` for training
     (fresh scenes for ever, or the user's images repeated)."""
     check(cfg)
-    limit = {"val": cfg.data.val_images, "test": cfg.data.test_images}.get(split, 0)
     source = cfg.data.source
+    scene_pipeline.check_split(cfg.data.source, split)
+    limit = {"val": cfg.data.val_images}.get(split, 0 if split == "train" else cfg.data.test_images)
     if source in SCENE_SOURCES:
         indices = scene_pipeline.scene_indices(limit, endless, pipelines, pipeline_id)
         return scene_pipeline.scene_examples(source, split, cfg.data.scene_seed, indices)
@@ -230,8 +231,7 @@ def letterboxed(cfg, split: str, **options) -> tf.data.Dataset:
 
 def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | None = None):
     """``tf.data.Dataset`` of ``(image, target)`` batches for one split."""
-    if split not in ("train", "val", "test"):
-        raise UserError(f"unknown split '{split}'; valid: train, val, test")
+    scene_pipeline.check_split(cfg.data.source, split)
     batch, pipelines, pipeline_id = input_pipeline(cfg.train.batch_size, input_context)
     to_target = model_targets(cfg)
     if split == "train":
@@ -247,9 +247,9 @@ def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | N
     return pairs.batch(batch).prefetch(AUTOTUNE)
 
 
-def test_examples(cfg) -> tf.data.Dataset:
-    """Letterboxed test examples ``(normalised image, boxes, labels)``, in order."""
-    return letterboxed(cfg, "test")
+def test_examples(cfg, split: str = "test") -> tf.data.Dataset:
+    """Letterboxed examples ``(normalised image, boxes, labels)`` of a test split, in order."""
+    return letterboxed(cfg, split)
 
 
 def describe_data(cfg) -> dict[str, Any]:

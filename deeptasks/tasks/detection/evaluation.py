@@ -29,17 +29,17 @@ def labelled_batches(cfg, split: str = "test", limit: int = 0):
         yield images.numpy(), [(b[lab >= 0], lab[lab >= 0]) for b, lab in zip(boxes, labels)]
 
 
-def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
+def evaluate(model: keras.Model, cfg, split: str = "test") -> dict[str, Any]:
     """COCO box metrics (pycocotools) of the model and of the box-prior baseline on the
-    test split, per-class AP and inference images/s."""
+    test split (or ``novel``), per-class AP and inference images/s."""
     truth, found, seconds = [], [], 0.0
-    for images, image_truth in labelled_batches(cfg):
+    for images, image_truth in labelled_batches(cfg, split):
         started = time.perf_counter()
         found += detect(model, cfg, images)
         seconds += time.perf_counter() - started
         truth += image_truth
     if not truth:
-        raise UserError("the test split has no images; check data.source and data.test_images")
+        raise UserError(f"the {split} split has no images; check data.source and data.test_images")
     names = data.class_names(cfg)
     size = (cfg.data.image_size, cfg.data.image_size)
     model_scores = coco_evaluate(truth, found, names, size)

@@ -3,6 +3,7 @@ mAP against a box-prior detector that looks at no pixels."""
 
 from __future__ import annotations
 
+from deeptasks.datasets import scene_pipeline
 from deeptasks.tasks.base import PredictOption, Task
 from deeptasks.tasks.detection import data, evaluation, models, predict, samples
 from deeptasks.tasks.detection.config import PRESETS
@@ -24,6 +25,7 @@ TASK = Task(
     facts=data.facts,
     monitor=("val_loss", "min"),
     check=data.check,
+    other_test_splits=scene_pipeline.other_test_splits,
     predict_options=(
         PredictOption(
             "score_threshold",

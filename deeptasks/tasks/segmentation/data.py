@@ -189,8 +189,9 @@ def examples(cfg, split: str, endless: bool = False, pipelines: int = 1, pipelin
     """``(image uint8 [H, W, 3], mask uint8 [H, W])`` examples of one split; ``endless``
     for training (fresh scenes for ever, or the user's images repeated)."""
     check(cfg)
-    limit = {"val": cfg.data.val_images, "test": cfg.data.test_images}.get(split, 0)
     source = cfg.data.source
+    scene_pipeline.check_split(cfg.data.source, split)
+    limit = {"val": cfg.data.val_images}.get(split, 0 if split == "train" else cfg.data.test_images)
     if source in SCENE_SOURCES:
         indices = scene_pipeline.scene_indices(limit, endless, pipelines, pipeline_id)
         return scene_pipeline.scene_examples(
@@ -250,8 +251,7 @@ def _to_model(image, mask):
 
 def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | None = None):
     """``tf.data.Dataset`` of ``(normalised image [S, S, 3], int32 mask [S, S])`` batches."""
-    if split not in ("train", "val", "test"):
-        raise UserError(f"unknown split '{split}'; valid: train, val, test")
+    scene_pipeline.check_split(cfg.data.source, split)
     batch, pipelines, pipeline_id = input_pipeline(cfg.train.batch_size, input_context)
     size, data = cfg.data.image_size, cfg.data
     if split == "train":
@@ -275,11 +275,11 @@ def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | N
     return pairs.batch(batch).prefetch(AUTOTUNE)
 
 
-def test_examples(cfg) -> tf.data.Dataset:
-    """``(normalised image [S, S, 3], uint8 image [H, W, 3], mask uint8 [H, W])`` of the
+def test_examples(cfg, split: str = "test") -> tf.data.Dataset:
+    """``(normalised image [S, S, 3], uint8 image [H, W, 3], mask uint8 [H, W])`` of a
     test split in order: the model's input, and the picture and truth at their own size."""
     size = cfg.data.image_size
-    return examples(cfg, "test").map(
+    return examples(cfg, split).map(
         lambda image, mask: (normalise(resize_pair(image, mask, size)[0]), image, mask),
         num_parallel_calls=AUTOTUNE,
     )

@@ -22,9 +22,9 @@ EVAL_BATCH = 16
 SCENES_TIMED = 200
 
 
-def test_batches(cfg, limit: int = 0):
-    """``(inputs [N, S, S, 3], [uint8 image [H, W, 3]], [mask [H, W]])`` of the test split."""
-    dataset = data.test_examples(cfg)
+def test_batches(cfg, limit: int = 0, split: str = "test"):
+    """``(inputs [N, S, S, 3], [uint8 image [H, W, 3]], [mask [H, W]])`` of a test split."""
+    dataset = data.test_examples(cfg, split)
     batch: list = []
     for item in dataset.take(limit) if limit else dataset:
         batch.append([t.numpy() for t in item])
@@ -42,16 +42,16 @@ def fit_colour_bayes(cfg, classes: int) -> baselines.ColourBayes:
     return colour
 
 
-def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
+def evaluate(model: keras.Model, cfg, split: str = "test") -> dict[str, Any]:
     """mIoU, pixel accuracy and per-class IoU, each from one confusion matrix over the
-    whole test split (at every mask's own size), for the model, the all-background
-    predictor and the colour-histogram classifier; inference images/s."""
+    whole test split (or ``novel``; at every mask's own size), for the model, the
+    all-background predictor and the colour-histogram classifier; inference images/s."""
     names = data.class_names(cfg)
     classes = len(names)
     colour = fit_colour_bayes(cfg, classes)
     matrices = {k: ConfusionMatrix(classes) for k in ("model", "all_background", "colour_bayes")}
     count, seconds = 0, 0.0
-    for inputs, images, masks in test_batches(cfg):
+    for inputs, images, masks in test_batches(cfg, split=split):
         started = time.perf_counter()
         found = segment(model, inputs, [m.shape for m in masks])
         seconds += time.perf_counter() - started
@@ -61,7 +61,7 @@ def evaluate(model: keras.Model, cfg) -> dict[str, Any]:
             matrices["colour_bayes"].update(mask, colour.predict(image))
         count += len(masks)
     if not count:
-        raise UserError("the test split has no images; check data.source and data.test_images")
+        raise UserError(f"the {split} split has no images; check data.source and data.test_images")
     scores = {name: matrix.scores(names) for name, matrix in matrices.items()}
     return {
         "model": {k: scores["model"][k] for k in METRICS},

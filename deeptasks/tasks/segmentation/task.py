@@ -3,6 +3,7 @@ folders, Oxford pets), scored by mIoU against all-background and colour baseline
 
 from __future__ import annotations
 
+from deeptasks.datasets import scene_pipeline
 from deeptasks.tasks.base import Task
 from deeptasks.tasks.segmentation import data, evaluation, models, predict, samples
 from deeptasks.tasks.segmentation.config import PRESETS
@@ -31,4 +32,5 @@ TASK = Task(
     facts=data.facts,
     monitor=("val_miou", "max"),
     check=check,
+    other_test_splits=scene_pipeline.other_test_splits,
 )
