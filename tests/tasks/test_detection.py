@@ -11,7 +11,7 @@ from deeptasks.cli import main
 from deeptasks.common.losses import YoloGridLoss
 from deeptasks.datasets import scenes
 from deeptasks.errors import UserError
-from deeptasks.tasks.detection import data
+from deeptasks.tasks.detection import centernet, data
 from deeptasks.tasks.detection.inference import detect
 from deeptasks.tasks.detection.models import backbone_variables, grid_targets, yolo_boxes
 
@@ -56,6 +56,28 @@ def test_yolo_loss_is_small_for_the_right_answer_and_weights_coordinates():
     cell = target[0][target[0, ..., 0] > 0][0]
     geometry_error = float(np.sum((np.clip(cell[1:5] + 0.3, 0, 1) - cell[1:5]) ** 2))
     assert heavier - wrong == pytest.approx(5.0 * geometry_error, rel=0.02)
+
+
+def test_centre_targets_decode_back_to_the_true_boxes_and_score_the_right_answer():
+    boxes = tf.constant([[10.0, 20.0, 50.0, 100.0], [-1, -1, -1, -1]])
+    target = centernet.centre_targets(boxes, tf.constant([2, -1]), 3, 128, 8).numpy()
+    assert target.shape == (16, 16, 3 + 5)
+    # centre (30, 60) / 8 = (3.75, 7.5): cell (3, 7), offset (0.75, 0.5), size 5 x 10 cells
+    np.testing.assert_array_equal(np.argwhere(target[..., 2] == 1), [[3, 7]])
+    np.testing.assert_allclose(target[3, 7, 3:], [np.log(5), np.log(10), 0.75, 0.5, 1], 1e-6)
+    assert target[..., :2].max() == 0 and 0 < target[3, 8, 2] < 1  # a bump, one class
+    clipped = np.clip(target[..., :3], 1e-6, 1 - 1e-6)
+    right = np.concatenate([np.log(clipped / (1 - clipped)), target[..., 3:7]], -1)[None]
+    found, scores = centernet.centre_boxes(right.astype(np.float32), 3, 8)
+    best = int(np.argmax(np.max(scores[0], axis=-1)))
+    np.testing.assert_allclose(np.asarray(found[0, best]), [10, 20, 50, 100], atol=1e-3)
+    assert int(np.argmax(scores[0, best])) == 2
+    # peaks only: the bump's neighbours are zeroed
+    assert int(np.sum(np.asarray(scores[0]) > 0.5)) == 1
+    loss = centernet.CentreNetLoss(3)
+    wrong = right.copy()
+    wrong[..., 3:5] += 0.5  # boxes 1.6x too big
+    assert float(loss(target[None], right)) < 0.05 < float(loss(target[None], wrong)) - 0.9
 
 
 def test_yolo_decoding_gives_pixel_boxes():
@@ -104,7 +126,7 @@ def test_letterbox_keeps_aspect_and_scales_boxes():
     assert (scaled.numpy()[1:] == -1).all() and labels.numpy().tolist() == [3, -1, -1, -1]
 
 
-@pytest.mark.parametrize("name", ["retinanet", "yolo"])
+@pytest.mark.parametrize("name", ["retinanet", "centernet", "yolo"])
 def test_models_save_and_load_with_safe_mode(name, tmp_path):
     cfg = _cfg(f"model.name={name}")
     model = TASK.build_model(cfg)
@@ -117,13 +139,18 @@ def test_models_save_and_load_with_safe_mode(name, tmp_path):
     assert len(found) == 2 and all(len(b) == len(s) == len(lab) for b, s, lab in found)
 
 
-def test_dataset_elements_fit_both_models():
-    for name in ("retinanet", "yolo"):
+def test_dataset_elements_fit_every_model():
+    for name in ("retinanet", "centernet", "yolo"):
         cfg = _cfg(f"model.name={name}")
         x, y = next(iter(TASK.build_dataset(cfg, "train")))
         assert x.shape == (4, 128, 128, 3)
         if name == "yolo":
             assert y.shape == (4, 4, 4, 5 + 6)
+        elif name == "centernet":  # a 16 x 16 map at stride 8: 6 heatmaps, 5 box channels
+            assert y.shape == (4, 16, 16, 6 + 5)
+            # every scene has an object: a centre cell (heatmap exactly 1) under a mask of 1
+            assert (y.numpy()[..., 6 + 4].sum(axis=(1, 2)) >= 1).all()
+            assert (y.numpy()[..., :6].max(axis=(1, 2, 3)) == 1).all()
         else:
             assert y["boxes"].shape == (4, 8, 4) and y["labels"].shape == (4, 8)
             valid = y["labels"].numpy() >= 0
@@ -240,6 +267,11 @@ def test_cli_run_writes_coco_metrics_and_samples(cli_run):
     agnostic = metrics["test"]["class_agnostic"]
     assert set(agnostic) == set(metrics["test"]["model"]) and 0 <= agnostic["map_50"] <= 1
     assert metrics["data"]["difficulty"]["objects"] == [1, 4]
+    # the novel object pictures are scored beside the headline, the same way
+    novel = metrics["novel"]
+    assert set(novel["model"]) == set(metrics["test"]["model"])
+    assert novel["images"] == metrics["test"]["images"] == metrics["data"]["splits"]["novel"]
+    assert metrics["data"]["corpus"] == "scenes-v3"
     samples = sorted((cli_run / "samples").glob("*.png"))
     assert len(samples) == 4 and all(p.stat().st_size > 5_000 for p in samples)
 

@@ -24,7 +24,7 @@ class DataConfig:
 
 @dataclass
 class ModelConfig:
-    name: str = "retinanet"  # retinanet | yolo
+    name: str = "retinanet"  # retinanet | centernet | yolo
     # yolo: an S x S grid, B boxes per cell, a small conv backbone `width` channels wide
     grid: int = 8
     boxes_per_cell: int = 2
@@ -40,7 +40,13 @@ class ModelConfig:
     head_convs: int = 1  # conv layers before each head's output (RetinaNet's paper: 4)
     head_epochs: int = 0  # first epochs with the backbone frozen (fine-tuning a preset)
     backbone_lr_scale: float = 0.1  # after them, the backbone learns at this x the rate
-    # decoding (both models)
+    # centernet: the encoder's pyramid merged into one map at stride 2**center_level, this
+    # many channels wide; L1 weights of its log-size and offset losses (heatmap: 1)
+    center_level: int = 3
+    center_width: int = 64
+    size_weight: float = 1.0
+    offset_weight: float = 1.0
+    # decoding (every model)
     # kept for mAP (COCO practice: a very low threshold); predict draws >= --score-threshold
     score_threshold: float = 0.001
     nms_iou: float = 0.5

@@ -20,6 +20,7 @@ from deeptasks.common.backbones import ENCODERS  # noqa: F401 (tests and users n
 from deeptasks.common.losses import YoloGridLoss
 from deeptasks.errors import UserError
 from deeptasks.tasks.base import ModelSpec, model_spec
+from deeptasks.tasks.detection import centernet, data
 from deeptasks.tasks.detection.config import ModelConfig
 
 # --- YOLO -----------------------------------------------------------------------------
@@ -103,19 +104,55 @@ def yolo_loss(cfg) -> dict:
     return {"loss": YoloGridLoss(m.boxes_per_cell, m.coord_weight, m.noobj_weight)}
 
 
-def yolo_decoder(model: keras.Model, model_cfg: ModelConfig, image_size: int):
-    """``images -> detections`` of a YOLO grid: confidence x class probability scores,
-    then keras-hub's non-max suppression."""
+def _nms(model_cfg: ModelConfig, from_logits: bool):
+    """keras-hub's non-max suppression with the config's thresholds."""
     import keras_hub
 
-    nms = keras_hub.layers.NonMaxSuppression(
+    return keras_hub.layers.NonMaxSuppression(
         bounding_box_format="yxyx",
-        from_logits=False,
+        from_logits=from_logits,
         iou_threshold=model_cfg.nms_iou,
         confidence_threshold=model_cfg.score_threshold,
         max_detections=model_cfg.max_detections,
     )
+
+
+def yolo_decoder(model: keras.Model, model_cfg: ModelConfig, image_size: int):
+    """``images -> detections`` of a YOLO grid: confidence x class probability scores,
+    then keras-hub's non-max suppression."""
+    nms = _nms(model_cfg, from_logits=False)
     return lambda images: nms(*yolo_boxes(model_cfg, image_size, model(images, training=False)))
+
+
+# --- CenterNet (anchor-free, centernet.py) ----------------------------------------------
+
+
+def centernet_targets(model: ModelConfig, num_classes: int, image_size: int):
+    """``(boxes, labels) -> [H, W, C + 5]`` centre heatmaps and box targets."""
+    stride = 2**model.center_level
+    return lambda boxes, labels: centernet.centre_targets(
+        boxes, labels, num_classes, image_size, stride
+    )
+
+
+def centernet_loss(cfg) -> dict:
+    """CenterNet's focal heatmap loss and L1 size and offset losses."""
+    m = cfg.model
+    classes = len(data.class_names(cfg))
+    return {"loss": centernet.CentreNetLoss(classes, m.size_weight, m.offset_weight)}
+
+
+def centernet_decoder(model: keras.Model, model_cfg: ModelConfig, image_size: int):
+    """``images -> detections``: heatmap peaks with their boxes, then keras-hub's
+    non-max suppression (boxes of neighbouring peaks that overlap)."""
+    nms = _nms(model_cfg, from_logits=False)
+    classes = model.output_shape[-1] - 4
+    stride = 2**model_cfg.center_level
+
+    def decode(images):
+        return nms(*centernet.centre_boxes(model(images, training=False), classes, stride))
+
+    return decode
 
 
 # --- RetinaNet ------------------------------------------------------------------------
@@ -232,6 +269,15 @@ MODELS = {
         encode_targets=retinanet_targets,
         decode=retinanet_decoder,
         backbone_variables=backbone_variables,
+    ),
+    "centernet": ModelSpec(
+        "centernet",
+        centernet.build_centernet,
+        "anchor-free CenterNet: encoder pyramid to one stride-8 map, centre heatmaps",
+        loss=centernet_loss,
+        encode_targets=centernet_targets,
+        decode=centernet_decoder,
+        backbone_variables=centernet.encoder_variables,
     ),
     "yolo": ModelSpec(
         "yolo",
