@@ -23,6 +23,7 @@ from deeptasks.common.seq2seq.layers import AttentionGRUDecoder, BahdanauAttenti
 from deeptasks.common.seq2seq.models import GRUTranslator, TransformerTranslator
 from deeptasks.common.seq2seq.objectives import SmoothedSparseCrossentropy, WarmupCosineDecay
 from deeptasks.tasks.denoising.models import NoiseLevelControl
+from deeptasks.tasks.detection.centernet import CentreNetLoss
 from deeptasks.tasks.speech_recognition.layers import LogMelSpectrogram, SpecAugment
 from deeptasks.tasks.summarization.layers import CopyTransformer, PresetSeq2Seq
 from deeptasks.tasks.text_to_speech.adversarial import AdversarialVocoder, discriminator
@@ -124,6 +125,11 @@ LOSSES = {
         YoloGridLoss(1, 5.0, 0.5),
         {"boxes_per_cell": 1, "coord_weight": 5.0, "noobj_weight": 0.5},
         (_random(2, 2, 2, 5 + 3), _random(2, 2, 2, 5 + 3)),
+    ),
+    "CentreNetLoss": (
+        CentreNetLoss(3, 1.0, 0.5),
+        {"num_classes": 3, "size_weight": 1.0, "offset_weight": 0.5},
+        (_random(2, 4, 4, 3 + 5), _random(2, 4, 4, 3 + 4)),
     ),
     "CTCLoss": (
         CTCLoss(),
