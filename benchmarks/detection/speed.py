@@ -27,6 +27,8 @@ ROWS = {
     "centernet (stride 8, 32 wide)": ["model.name=centernet", "model.center_width=32"],
     "yolo (8 x 8 grid)": ["model.name=yolo"],
     "encoder alone (resnet_tiny)": ["model.name=centernet"],
+    "centernet, resnet_narrow": ["model.name=centernet", "model.backbone=resnet_narrow"],
+    "encoder alone (resnet_narrow)": ["model.name=centernet", "model.backbone=resnet_narrow"],
 }
 
 
@@ -37,8 +39,9 @@ def _encoder_model(cfg):
 
     size = cfg.data.image_size
     encoder = backbones.image_encoder(cfg.model.backbone, "", size)
+    pyramid = keras.Model(encoder.inputs, list(encoder.pyramid_outputs.values()))
     images = keras.Input((size, size, 3))
-    pooled = [keras.layers.GlobalAveragePooling2D()(m) for m in encoder(images).values()]
+    pooled = [keras.layers.GlobalAveragePooling2D()(m) for m in pyramid(images)]
     model = keras.Model(images, keras.layers.Dense(1)(keras.layers.Concatenate()(pooled)))
     model.compile(optimizer="adam", loss="mse")
     return model

@@ -32,7 +32,7 @@ class ModelConfig:
     coord_weight: float = 5.0  # YOLO's lambda_coord
     noobj_weight: float = 0.5  # YOLO's lambda_noobj
     # retinanet: a keras-hub image encoder by name, or from a keras-hub preset
-    backbone: str = choice("resnet_tiny", "resnet_tiny", "resnet18", "resnet50")
+    backbone: str = choice("resnet_tiny", "resnet_tiny", "resnet_narrow", "resnet18", "resnet50")
     backbone_preset: str = ""  # a keras-hub preset name or a local preset folder
     min_level: int = 4  # FPN levels P4..P6 of a 256 scene: 16x16 .. 4x4 anchors grids
     max_level: int = 6
