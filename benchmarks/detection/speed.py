@@ -27,8 +27,6 @@ ROWS = {
     "centernet (stride 8, 32 wide)": ["model.name=centernet", "model.center_width=32"],
     "yolo (8 x 8 grid)": ["model.name=yolo"],
     "encoder alone (resnet_tiny)": ["model.name=centernet"],
-    "centernet, resnet_narrow": ["model.name=centernet", "model.backbone=resnet_narrow"],
-    "encoder alone (resnet_narrow)": ["model.name=centernet", "model.backbone=resnet_narrow"],
 }
 
 

@@ -18,15 +18,6 @@ ENCODERS = {
         stackwise_num_strides=[1, 2, 2, 2],
         block_type="basic_block",
     ),
-    # Half as wide in its first stages (where a 256 px image spends most of the compute)
-    "resnet_narrow": dict(
-        input_conv_filters=[32],
-        input_conv_kernel_sizes=[3],
-        stackwise_num_filters=[32, 64, 96, 128],
-        stackwise_num_blocks=[1, 1, 1, 1],
-        stackwise_num_strides=[1, 2, 2, 2],
-        block_type="basic_block",
-    ),
     "resnet18": dict(
         input_conv_filters=[64],
         input_conv_kernel_sizes=[7],

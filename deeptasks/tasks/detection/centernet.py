@@ -1,8 +1,8 @@
 """An anchor-free detector for CPUs: objects as centre points (CenterNet style).
 
 The image encoder's pyramid (a keras-hub backbone, as RetinaNet's) is merged top-down
-into one map at stride ``2 ** model.center_level`` (8: a 32 x 32 map for 256 px scenes)
-and ``model.center_width`` channels. Three small heads read it: a heatmap per class (is
+into one map at stride ``model.center_stride`` (8: a 32 x 32 map for 256 px scenes) and
+``model.center_width`` channels. Three small heads read it: a heatmap per class (is
 an object of class c centred in this cell?), the box's log height and width in cells, and
 the centre's offset inside its cell. No anchors, no matching: the target of each object
 is a Gaussian bump at its centre cell, and the box is read where the heatmap peaks.
@@ -34,28 +34,26 @@ def _conv(x, filters: int, kernel: int, name: str):
 
 
 def build_centernet(model, num_classes: int, image_size: int) -> keras.Model:
-    """Encoder pyramid -> one stride-``2**center_level`` map -> ``[N, H, W, C + 4]``
+    """Encoder pyramid -> one stride-``center_stride`` map -> ``[N, H, W, C + 4]``
     float32 output: class heatmap logits, log height and width (in cells), centre offset."""
-    level, width = model.center_level, model.center_width
+    stride, width = model.center_stride, model.center_width
     encoder = backbones.image_encoder(model.backbone, model.backbone_preset, image_size)
-    pyramid = encoder.pyramid_outputs
-    levels = sorted(int(k[1:]) for k in pyramid if int(k[1:]) >= level)
-    if not levels or levels[0] != level:
+    strides = {image_size // int(v.shape[1]): v for v in encoder.pyramid_outputs.values()}
+    used = sorted(s for s in strides if s >= stride)
+    if not used or used[0] != stride:
         raise UserError(
-            f"model.center_level={level}: the encoder has levels "
-            f"{', '.join(sorted(pyramid))}; choose one of them"
+            f"model.center_stride={stride}: the encoder's feature maps have strides "
+            f"{', '.join(map(str, sorted(strides)))}; choose one of them"
         )
-    features = keras.Model(
-        encoder.inputs, [pyramid[f"P{k}"] for k in levels], name="encoder_pyramid"
-    )
+    features = keras.Model(encoder.inputs, [strides[s] for s in used], name="encoder_pyramid")
     images = keras.Input((image_size, image_size, 3), name="images")
     maps = features(images)
     maps = maps if isinstance(maps, list) else [maps]
-    x = _conv(maps[-1], width, 1, f"lateral{levels[-1]}")
-    for k, feature in zip(reversed(levels[:-1]), reversed(maps[:-1])):
-        x = layers.UpSampling2D(2, interpolation="nearest", name=f"up{k}")(x)
-        x = layers.Add(name=f"merge{k}")([x, _conv(feature, width, 1, f"lateral{k}")])
-        x = _conv(x, width, 3, f"smooth{k}")
+    x = _conv(maps[-1], width, 1, f"lateral{used[-1]}")
+    for s, feature in zip(reversed(used[:-1]), reversed(maps[:-1])):
+        x = layers.UpSampling2D(2, interpolation="nearest", name=f"up{s}")(x)
+        x = layers.Add(name=f"merge{s}")([x, _conv(feature, width, 1, f"lateral{s}")])
+        x = _conv(x, width, 3, f"smooth{s}")
     outputs = []
     for head, channels, bias in (
         ("heatmap", num_classes, -np.log((1 - PRIOR) / PRIOR)),

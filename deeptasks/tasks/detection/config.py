@@ -32,7 +32,7 @@ class ModelConfig:
     coord_weight: float = 5.0  # YOLO's lambda_coord
     noobj_weight: float = 0.5  # YOLO's lambda_noobj
     # retinanet: a keras-hub image encoder by name, or from a keras-hub preset
-    backbone: str = choice("resnet_tiny", "resnet_tiny", "resnet_narrow", "resnet18", "resnet50")
+    backbone: str = choice("resnet_tiny", "resnet_tiny", "resnet18", "resnet50")
     backbone_preset: str = ""  # a keras-hub preset name or a local preset folder
     min_level: int = 4  # FPN levels P4..P6 of a 256 scene: 16x16 .. 4x4 anchors grids
     max_level: int = 6
@@ -40,9 +40,9 @@ class ModelConfig:
     head_convs: int = 1  # conv layers before each head's output (RetinaNet's paper: 4)
     head_epochs: int = 0  # first epochs with the backbone frozen (fine-tuning a preset)
     backbone_lr_scale: float = 0.1  # after them, the backbone learns at this x the rate
-    # centernet: the encoder's pyramid merged into one map at stride 2**center_level, this
-    # many channels wide; L1 weights of its log-size and offset losses (heatmap: 1)
-    center_level: int = 3
+    # centernet: the encoder's pyramid merged into one map at this stride (one of the
+    # pyramid's), center_width channels wide; L1 weights of its size and offset losses
+    center_stride: int = 8
     center_width: int = 64
     size_weight: float = 1.0
     offset_weight: float = 1.0

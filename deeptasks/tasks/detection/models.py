@@ -129,7 +129,7 @@ def yolo_decoder(model: keras.Model, model_cfg: ModelConfig, image_size: int):
 
 def centernet_targets(model: ModelConfig, num_classes: int, image_size: int):
     """``(boxes, labels) -> [H, W, C + 5]`` centre heatmaps and box targets."""
-    stride = 2**model.center_level
+    stride = model.center_stride
     return lambda boxes, labels: centernet.centre_targets(
         boxes, labels, num_classes, image_size, stride
     )
@@ -147,7 +147,7 @@ def centernet_decoder(model: keras.Model, model_cfg: ModelConfig, image_size: in
     non-max suppression (boxes of neighbouring peaks that overlap)."""
     nms = _nms(model_cfg, from_logits=False)
     classes = model.output_shape[-1] - 4
-    stride = 2**model_cfg.center_level
+    stride = model_cfg.center_stride
 
     def decode(images):
         return nms(*centernet.centre_boxes(model(images, training=False), classes, stride))

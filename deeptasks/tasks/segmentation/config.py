@@ -38,7 +38,7 @@ class ModelConfig:
     filters: int = 16  # unet/fcn: first-level width (doubles per level)
     depth: int = 4  # unet: down-sampling steps
     # deeplabv3plus: a keras-hub image encoder by name, or from a keras-hub preset
-    backbone: str = choice("resnet_tiny", "resnet_tiny", "resnet_narrow", "resnet18", "resnet50")
+    backbone: str = choice("resnet_tiny", "resnet_tiny", "resnet18", "resnet50")
     backbone_preset: str = ""  # a keras-hub preset name or a local preset folder
     pyramid_level: str = choice("P4", "P3", "P4", "P5")  # the ASPP's input (1/16 at P4)
     dilation_rates: tuple[int, ...] = (2, 4, 6)  # ASPP rates, sized for 8 x 8 P4 maps
