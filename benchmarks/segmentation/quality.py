@@ -45,11 +45,8 @@ def main() -> None:
         metrics = train_once("segmentation", workdir, args.preset, model, [])
         for split in (s for s in SPLITS if s in metrics):
             scores = metrics[split]
-            rows.append((model, split, *_cells(scores["model"])))
-            rows[-1] += (
-                f"{scores['images_per_second']:.1f}",
-                f"{metrics['train_seconds'] / 60:.1f}",
-            )
+            speed = (f"{scores['images_per_second']:.1f}", f"{metrics['train_seconds'] / 60:.1f}")
+            rows.append((model, split, *_cells(scores["model"]), *speed))
             classes.append((model, split, *(_iou(v) for v in scores["per_class_iou"].values())))
     for split in (s for s in SPLITS if s in metrics):
         for name, scores in metrics[split]["baselines"].items():

@@ -253,6 +253,7 @@ def corpus_info(objects: str) -> dict[str, Any]:
     manifest = cache.read_manifest(root)
     # Stamps sit on the photo wallpapers; shapes (the no-apt path) on the bundled photos.
     backgrounds = "auto" if manifest["kind"] == "stamps" else "bundled"
+    photo_splits, _ = background_splits(backgrounds)
     counts = {split: 0 for split in PROTOCOL}
     per_class = {cls: {split: 0 for split in PROTOCOL} for cls in manifest["classes"]}
     for entry in manifest["files"].values():
@@ -271,8 +272,7 @@ def corpus_info(objects: str) -> dict[str, Any]:
         "cutouts_dir": str(root),
         "backgrounds": backgrounds,
         "background_photos": {
-            split: len(background_splits(backgrounds)[0][protocol.backgrounds])
-            for split, protocol in PROTOCOL.items()
+            split: len(photo_splits[protocol.backgrounds]) for split, protocol in PROTOCOL.items()
         },
         "protocols": {
             "test": "instance: the training object pictures on held-out background photos",

@@ -29,6 +29,23 @@ def labelled_batches(cfg, split: str = "test", limit: int = 0):
         yield images.numpy(), [(b[lab >= 0], lab[lab >= 0]) for b, lab in zip(boxes, labels)]
 
 
+_PRIORS: dict[str, Any] = {}  # data config -> box priors: fitted once, not per test split
+
+
+def box_prior(cfg, classes: int):
+    """The box-prior detections of the data's first training boxes."""
+    key = repr(cfg.data)
+    if key not in _PRIORS:
+        batches = labelled_batches(cfg, "train", baselines.TRAIN_EXAMPLES)
+        train = [t for _, batch in batches for t in batch]
+        _PRIORS[key] = baselines.box_prior_detections(
+            np.concatenate([boxes for boxes, _ in train]),
+            np.concatenate([labels for _, labels in train]),
+            classes,
+        )
+    return _PRIORS[key]
+
+
 def evaluate(model: keras.Model, cfg, split: str = "test") -> dict[str, Any]:
     """COCO box metrics (pycocotools) of the model and of the box-prior baseline on the
     test split (or ``novel``), per-class AP and inference images/s."""
@@ -44,14 +61,7 @@ def evaluate(model: keras.Model, cfg, split: str = "test") -> dict[str, Any]:
     size = (cfg.data.image_size, cfg.data.image_size)
     model_scores = coco_evaluate(truth, found, names, size)
     agnostic = coco_evaluate_any_class(truth, found, size)
-    train = [
-        t for _, batch in labelled_batches(cfg, "train", baselines.TRAIN_EXAMPLES) for t in batch
-    ]
-    prior = baselines.box_prior_detections(
-        np.concatenate([boxes for boxes, _ in train]),
-        np.concatenate([labels for _, labels in train]),
-        len(names),
-    )
+    prior = box_prior(cfg, len(names))
     prior_scores = coco_evaluate(truth, [prior] * len(truth), names, size)
     return {
         "model": {k: model_scores[k] for k in METRICS},

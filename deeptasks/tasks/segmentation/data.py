@@ -190,8 +190,8 @@ def examples(cfg, split: str, endless: bool = False, pipelines: int = 1, pipelin
     for training (fresh scenes for ever, or the user's images repeated)."""
     check(cfg)
     source = cfg.data.source
-    scene_pipeline.check_split(cfg.data.source, split)
-    limit = {"val": cfg.data.val_images}.get(split, 0 if split == "train" else cfg.data.test_images)
+    scene_pipeline.check_split(source, split)
+    limit = {"train": 0, "val": cfg.data.val_images}.get(split, cfg.data.test_images)
     if source in SCENE_SOURCES:
         indices = scene_pipeline.scene_indices(limit, endless, pipelines, pipeline_id)
         return scene_pipeline.scene_examples(

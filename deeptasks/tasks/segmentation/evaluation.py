@@ -35,11 +35,17 @@ def test_batches(cfg, limit: int = 0, split: str = "test"):
         yield np.stack([b[0] for b in batch]), [b[1] for b in batch], [b[2] for b in batch]
 
 
+_FITTED: dict[str, baselines.ColourBayes] = {}  # data config -> fitted once, not per split
+
+
 def fit_colour_bayes(cfg, classes: int) -> baselines.ColourBayes:
-    colour = baselines.ColourBayes(classes)
-    for image, mask in data.examples(cfg, "train").take(baselines.TRAIN_EXAMPLES):
-        colour.update(image.numpy(), mask.numpy())
-    return colour
+    key = repr(cfg.data)
+    if key not in _FITTED:
+        colour = baselines.ColourBayes(classes)
+        for image, mask in data.examples(cfg, "train").take(baselines.TRAIN_EXAMPLES):
+            colour.update(image.numpy(), mask.numpy())
+        _FITTED[key] = colour
+    return _FITTED[key]
 
 
 def evaluate(model: keras.Model, cfg, split: str = "test") -> dict[str, Any]:
