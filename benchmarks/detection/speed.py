@@ -8,6 +8,7 @@ inference (decoding and NMS included). The "encoder alone" row trains the image 
 under a one-number head, the floor every model on that encoder pays.
 
     python benchmarks/detection/speed.py [--batches 8] [--repeats 3]
+    python benchmarks/detection/speed.py --macs   # convolution multiply-adds per scene
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+
+import numpy as np
 
 from deeptasks.benchmarking import markdown_table
 
@@ -45,12 +48,27 @@ def _encoder_model(cfg):
     return model
 
 
+def conv_macs(model) -> int:
+    """Multiply-adds of a model's 2-D convolutions for one image (biases, norms left out)."""
+    import keras
+
+    total = 0
+    for layer in model._flatten_layers(include_self=False):
+        if isinstance(layer, keras.layers.Conv2D):
+            height, width, channels = layer.output.shape[1:]
+            total += height * width * channels * int(np.prod(layer.kernel.shape[:3]))
+    return total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, default=8, help="timed training steps")
     parser.add_argument("--repeats", type=int, default=3, help="runs per row (median)")
     parser.add_argument("--only", default="", help="comma-separated row numbers (1-based)")
+    parser.add_argument("--macs", action="store_true", help="count multiply-adds, time nothing")
     args = parser.parse_args()
+    if args.macs:
+        return _print_macs()
 
     import tensorflow as tf
 
@@ -99,6 +117,21 @@ def main() -> None:
         f"medians of {args.repeats}, {machine_summary()}"
     )
     print(markdown_table(("model", "M params", "train scenes/s", "infer img/s"), rows))
+
+
+def _print_macs() -> None:
+    import deeptasks
+    from deeptasks.common import backbones
+
+    task = deeptasks.get_task("detection")
+    rows = []
+    for name in ("centernet", "yolo"):  # RetinaNet shares its heads across levels: not counted
+        cfg = task.config("default", [f"model.name={name}"])
+        rows.append((name, f"{conv_macs(task.build_model(cfg)) / 1e9:.2f}"))
+    encoder = backbones.image_encoder("resnet_tiny", "", cfg.data.image_size)
+    rows.append(("encoder alone (resnet_tiny)", f"{conv_macs(encoder) / 1e9:.2f}"))
+    print(f"\nconvolution multiply-adds per {cfg.data.image_size} px scene")
+    print(markdown_table(("model", "G multiply-adds"), rows))
 
 
 if __name__ == "__main__":
