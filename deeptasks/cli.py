@@ -1,4 +1,5 @@
-"""``deeptasks`` command line: list | data | train | evaluate | predict | export | bench.
+"""``deeptasks`` command line: list | data | train | pretrain | evaluate | predict | export |
+bench.
 
 Mistakes a user can make end with one line on stderr and exit code 2.
 """
@@ -80,6 +81,31 @@ def cmd_train(args) -> None:
     print(
         f"\nartifacts: {workdir}/ (model.keras, metrics.json, samples/: "
         f"{', '.join(Path(s).name for s in metrics['samples'])})"
+    )
+
+
+def cmd_pretrain(args) -> None:
+    from deeptasks.common import pretraining
+
+    if args.preset not in pretraining.PRESETS:
+        raise UserError(
+            f"unknown preset '{args.preset}' for pretrain; valid: {', '.join(pretraining.PRESETS)}"
+        )
+    cfg = pretraining.PRESETS[args.preset]()
+    for name in ("objects", "backbone", "steps", "batch_size", "crop_size", "learning_rate"):
+        if getattr(args, name) is not None:
+            setattr(cfg, name, getattr(args, name))
+    workdir = Path(args.workdir)
+    metrics = pretraining.pretrain(cfg, workdir, force=args.force)
+    print(f"\ncrop accuracy (top-1) after {metrics['train_seconds']:.0f} s of training:")
+    for split, scores in metrics["accuracy"].items():
+        print(
+            f"  {split}: {scores['accuracy']:.3f} on {scores['crops']} crops "
+            f"(majority class {scores['majority_class']:.3f})"
+        )
+    print(
+        f"encoder saved to {metrics['preset']}/; fine-tune from it with "
+        f"--set model.backbone_preset={metrics['preset']}"
     )
 
 
@@ -182,6 +208,21 @@ def build_parser(predict_task=None) -> argparse.ArgumentParser:
     p.add_argument("--workdir", help="run directory (default runs/TASK-MODEL-PRESET)")
     p.add_argument("--force", action="store_true", help="replace a finished run in --workdir")
     p.set_defaults(func=cmd_train)
+    p = sub.add_parser(
+        "pretrain",
+        help="pretrain an image encoder on scene crops and save it as a keras-hub preset "
+        "that detection and segmentation fine-tune (model.backbone_preset)",
+    )
+    p.add_argument("--workdir", default="runs/pretrain", help="writes WORKDIR/preset/")
+    p.add_argument("--preset", default="default", help="smoke | default")
+    p.add_argument("--objects", choices=("auto", "stamps", "shapes"))
+    p.add_argument("--backbone", help="a named encoder (resnet_tiny, resnet18, resnet50)")
+    p.add_argument("--steps", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--crop-size", type=int)
+    p.add_argument("--learning-rate", type=float)
+    p.add_argument("--force", action="store_true", help="replace WORKDIR/preset")
+    p.set_defaults(func=cmd_pretrain)
     p = sub.add_parser("evaluate", help="model vs baseline on the test split")
     p.add_argument("--workdir", required=True)
     p.set_defaults(func=cmd_evaluate)

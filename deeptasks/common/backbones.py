@@ -38,17 +38,19 @@ ENCODERS = {
 
 
 def image_encoder(backbone: str, preset: str, image_size: int, stages: int = 0):
-    """The image encoder: from ``preset`` (a keras-hub preset name or local folder, with
-    its weights) when given, else the ResNet named ``backbone``, freshly initialised for
-    ``image_size`` square inputs, with only its first ``stages`` stages (0: all)."""
+    """The image encoder for ``image_size`` square inputs (0: any size): from ``preset``
+    (a keras-hub preset name or local folder, with its weights) when given, else the
+    ResNet named ``backbone``, freshly initialised, with only its first ``stages`` stages
+    (0: all)."""
     import keras_hub
 
+    shape = (image_size or None, image_size or None, 3)
     if preset:
-        return hub.from_preset(keras_hub.models.Backbone, preset, "backbone")
+        return hub.from_preset(keras_hub.models.Backbone, preset, "backbone", image_shape=shape)
     if backbone not in ENCODERS:
         raise UserError(f"unknown backbone '{backbone}'; valid: {', '.join(ENCODERS)}")
     config = dict(ENCODERS[backbone])
     if stages:
         for key in ("stackwise_num_filters", "stackwise_num_blocks", "stackwise_num_strides"):
             config[key] = config[key][:stages]
-    return keras_hub.models.ResNetBackbone(**config, image_shape=(image_size, image_size, 3))
+    return keras_hub.models.ResNetBackbone(**config, image_shape=shape)

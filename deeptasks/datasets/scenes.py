@@ -58,6 +58,8 @@ PROTOCOL = {
 SPLITS = tuple(PROTOCOL)
 BACKGROUND_SHORT_SIDE = 512  # photos are shrunk to this once; crops of 50-100% of it are used
 PLACEMENT_TRIES = 10
+CROP_OBJECT_EXTENT = (0.35, 0.95)  # pretraining crops: object's longer side / crop side
+CROP_JITTER = 0.3  # pretraining crops: brightness and contrast factor in 1 +- this
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,9 @@ class SceneSource:
         self.background_files = files[self.protocol.backgrounds]
         self.backgrounds = [_load_background(p) for p in self.background_files]
 
-    def _background(self, rng: np.random.Generator) -> np.ndarray:
+    def _background(self, rng: np.random.Generator, size: int = 0) -> np.ndarray:
+        """A random square crop of a background photo, resized to ``size`` (0: the
+        scene's side), float32."""
         from PIL import Image
 
         photo = self.backgrounds[rng.integers(len(self.backgrounds))]
@@ -135,18 +139,22 @@ class SceneSource:
         top = rng.integers(photo.shape[0] - side + 1)
         left = rng.integers(photo.shape[1] - side + 1)
         crop = Image.fromarray(photo[top : top + side, left : left + side])
-        size = self.difficulty.size
+        size = size or self.difficulty.size
         return np.asarray(crop.resize((size, size), Image.BILINEAR), dtype=np.float32)
 
-    def _object(self, rng: np.random.Generator) -> tuple[int, np.ndarray, np.ndarray]:
-        """``(class, rgb float [h, w, 3], alpha in [0, 1] [h, w])`` of one jittered object."""
+    def _object(
+        self, rng: np.random.Generator, side: int = 0, extent: tuple[float, float] = ()
+    ) -> tuple[int, np.ndarray, np.ndarray]:
+        """``(class, rgb float [h, w, 3], alpha in [0, 1] [h, w])`` of one jittered object
+        whose longer side is a fraction in ``extent`` (default: the difficulty's) of
+        ``side`` (default: the scene's)."""
         from PIL import Image
 
         cls = int(rng.integers(len(self.classes)))
         group = self.pictures[cls]
         picture = group[rng.integers(len(group))]
-        low, high = self.difficulty.object_size
-        longer = max(2, round(rng.uniform(low, high) * self.difficulty.size))
+        low, high = extent or self.difficulty.object_size
+        longer = max(2, round(rng.uniform(low, high) * (side or self.difficulty.size)))
         scale = longer / max(picture.size)
         size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
         rgba = np.asarray(picture.resize(size, Image.BILINEAR), dtype=np.float32)
@@ -191,6 +199,27 @@ class SceneSource:
             areas.append(int(solid.sum()))
             classes.append(cls)
         return self._labels(np.round(canvas).astype(np.uint8), owner, areas, classes)
+
+    def crop(self, index: int, size: int) -> tuple[np.ndarray, int]:
+        """Crop ``index`` of this split for pretraining an encoder: ``(uint8 [size, size,
+        3], label)``. One crop in ``classes + 1`` is background alone (label 0); the others
+        show one jittered object (label class + 1) whose longer side is 35-95% of the crop,
+        and the whole crop is then jittered again in brightness and contrast (+- 30%).
+        Drawn from the split's pictures and backgrounds, on a random stream of its own."""
+        stream, version = self.protocol.stream
+        rng = np.random.default_rng([self.seed, stream + 10, index, version])
+        canvas = self._background(rng, size)
+        label = 0
+        if rng.integers(len(self.classes) + 1):
+            cls, rgb, alpha = self._object(rng, size, CROP_OBJECT_EXTENT)
+            height, width = alpha.shape
+            top, left = rng.integers(size - height + 1), rng.integers(size - width + 1)
+            region, weight = (slice(top, top + height), slice(left, left + width)), alpha[..., None]
+            canvas[region] = weight * rgb + (1 - weight) * canvas[region]
+            label = cls + 1
+        brightness, contrast = rng.uniform(1 - CROP_JITTER, 1 + CROP_JITTER, size=2)
+        canvas = (canvas - canvas.mean()) * contrast + canvas.mean() * brightness
+        return np.round(np.clip(canvas, 0, 255)).astype(np.uint8), label
 
     def _labels(self, image, owner, areas, classes) -> Scene:
         difficulty, size = self.difficulty, self.difficulty.size
