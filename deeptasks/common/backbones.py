@@ -54,3 +54,27 @@ def image_encoder(backbone: str, preset: str, image_size: int, stages: int = 0):
         for key in ("stackwise_num_filters", "stackwise_num_blocks", "stackwise_num_strides"):
             config[key] = config[key][:stages]
     return keras_hub.models.ResNetBackbone(**config, image_shape=shape)
+
+
+def pyramid(encoder, image_size: int, min_stride: int, what: str):
+    """``(model, strides)``: a model named ``encoder_pyramid`` from images to the
+    encoder's feature maps at strides ``min_stride`` and coarser (finest first), and those
+    strides. ``what`` names the setting that chose ``min_stride`` in the error when the
+    encoder has no map at that stride."""
+    import keras
+
+    maps = {image_size // int(v.shape[1]): v for v in encoder.pyramid_outputs.values()}
+    strides = sorted(s for s in maps if s >= min_stride)
+    if not strides or strides[0] != min_stride:
+        raise UserError(
+            f"{what}: the encoder's feature maps have strides "
+            f"{', '.join(map(str, sorted(maps)))}; choose one of them"
+        )
+    outputs = [maps[s] for s in strides]
+    return keras.Model(encoder.inputs, outputs, name="encoder_pyramid"), strides
+
+
+def pyramid_variables(model) -> list:
+    """The pretrained part a fine-tune freezes first: the encoder inside a model built on
+    :func:`pyramid`."""
+    return list(model.get_layer("encoder_pyramid").trainable_variables)

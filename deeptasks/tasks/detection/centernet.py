@@ -20,7 +20,6 @@ import tensorflow as tf
 from keras import layers, ops
 
 from deeptasks.common import backbones
-from deeptasks.errors import UserError
 
 GAUSSIAN_ALPHA = 0.54  # TTFNet's sigma = alpha * side / 6
 PRIOR = 0.1  # every cell starts at this heatmap probability (CenterNet's bias -2.19)
@@ -38,14 +37,7 @@ def build_centernet(model, num_classes: int, image_size: int) -> keras.Model:
     float32 output: class heatmap logits, log height and width (in cells), centre offset."""
     stride, width = model.center_stride, model.center_width
     encoder = backbones.image_encoder(model.backbone, model.backbone_preset, image_size)
-    strides = {image_size // int(v.shape[1]): v for v in encoder.pyramid_outputs.values()}
-    used = sorted(s for s in strides if s >= stride)
-    if not used or used[0] != stride:
-        raise UserError(
-            f"model.center_stride={stride}: the encoder's feature maps have strides "
-            f"{', '.join(map(str, sorted(strides)))}; choose one of them"
-        )
-    features = keras.Model(encoder.inputs, [strides[s] for s in used], name="encoder_pyramid")
+    features, used = backbones.pyramid(encoder, image_size, stride, f"model.center_stride={stride}")
     images = keras.Input((image_size, image_size, 3), name="images")
     maps = features(images)
     maps = maps if isinstance(maps, list) else [maps]
@@ -72,11 +64,6 @@ def build_centernet(model, num_classes: int, image_size: int) -> keras.Model:
         )
     output = layers.Concatenate(name="centernet", dtype="float32")(outputs)
     return keras.Model(images, output, name="centernet")
-
-
-def encoder_variables(model: keras.Model) -> list:
-    """The pretrained part a fine-tune freezes first: the image encoder."""
-    return list(model.get_layer("encoder_pyramid").trainable_variables)
 
 
 def centre_targets(boxes, labels, classes: int, size: int, stride: int):

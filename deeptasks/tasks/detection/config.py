@@ -25,13 +25,14 @@ class DataConfig:
 @dataclass
 class ModelConfig:
     name: str = "retinanet"  # retinanet | centernet | yolo
-    # yolo: an S x S grid, B boxes per cell, a small conv backbone `width` channels wide
+    # yolo: an S x S grid (on the encoder's map at stride image_size / S), B boxes per
+    # cell, a 3x3 conv head `width` channels wide
     grid: int = 8
     boxes_per_cell: int = 2
-    width: int = 32
+    width: int = 128
     coord_weight: float = 5.0  # YOLO's lambda_coord
     noobj_weight: float = 0.5  # YOLO's lambda_noobj
-    # retinanet: a keras-hub image encoder by name, or from a keras-hub preset
+    # every model: a keras-hub image encoder by name, or from a keras-hub preset
     backbone: str = choice("resnet_tiny", "resnet_tiny", "resnet18", "resnet50")
     backbone_preset: str = ""  # a keras-hub preset name or a local preset folder
     min_level: int = 4  # FPN levels P4..P6 of a 256 scene: 16x16 .. 4x4 anchors grids
