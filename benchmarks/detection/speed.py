@@ -28,7 +28,7 @@ ROWS = {
     "retinanet P3-P7": ["model.name=retinanet", "model.min_level=3", "model.max_level=7"],
     "centernet (stride 8, 64 wide)": ["model.name=centernet"],
     "centernet (stride 8, 32 wide)": ["model.name=centernet", "model.center_width=32"],
-    "yolo (8 x 8 grid)": ["model.name=yolo"],
+    "yolo (8 x 8 grid on the encoder, 128-wide head)": ["model.name=yolo"],
     "encoder alone (resnet_tiny)": ["model.name=centernet"],
 }
 

@@ -69,22 +69,23 @@ def smoke() -> TaskConfig:
 
 
 def default() -> TaskConfig:
-    """The README run: RetinaNet (tiny ResNet encoder) on the scenes, a few CPU minutes."""
+    """The README run: CenterNet (tiny ResNet encoder) on the scenes, under 5 CPU minutes
+    (0.6 s a step on 2 cores)."""
     return _config(
         "default",
         DataConfig(),
-        ModelConfig(),
-        TrainConfig(epochs=8, steps_per_epoch=100, batch_size=16, learning_rate=1e-3),
+        ModelConfig(name="centernet"),
+        TrainConfig(epochs=5, steps_per_epoch=90, batch_size=16, learning_rate=1e-3),
     )
 
 
 def benchmark() -> TaskConfig:
-    """The quality table (<= 30 CPU-minutes per model)."""
+    """The quality table (<= 30 CPU-minutes per model): the default's model, 2,700 steps."""
     return _config(
         "benchmark",
         DataConfig(),
-        ModelConfig(),
-        TrainConfig(epochs=30, steps_per_epoch=100, batch_size=16, learning_rate=1e-3),
+        ModelConfig(name="centernet"),
+        TrainConfig(epochs=27, steps_per_epoch=100, batch_size=16, learning_rate=1e-3),
     )
 
 

@@ -10,7 +10,7 @@ from deeptasks.tasks.detection.config import PRESETS
 
 TASK = Task(
     name="detection",
-    description="object detection (RetinaNet, YOLO grid) on generated scenes; COCO mAP",
+    description="object detection (CenterNet, RetinaNet, YOLO grid) on generated scenes; COCO mAP",
     presets=PRESETS,
     models=models.MODELS,
     build_dataset=data.build_dataset,

@@ -17,7 +17,7 @@ def check(cfg) -> None:
 
 TASK = Task(
     name="segmentation",
-    description="semantic segmentation (U-Net, FCN-8s, DeepLabV3+) on generated scenes; mIoU",
+    description="semantic segmentation (DeepLabV3+, U-Net, FCN-8s) on generated scenes; mIoU",
     presets=PRESETS,
     models=models.MODELS,
     build_dataset=data.build_dataset,
