@@ -51,3 +51,48 @@ class PixelShuffle(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "scale": self.scale}
+
+
+@keras.saving.register_keras_serializable(package="deeptasks")
+class PixelUnshuffle(keras.layers.Layer):
+    """The inverse of :class:`PixelShuffle`: ``[B, H*r, W*r, C]`` -> ``[B, H, W, C*r*r]``
+    (space-to-depth, in ``tf.nn.space_to_depth``'s channel order). Input sides must be
+    multiples of ``r``.
+
+    Args:
+        scale: the downscaling factor ``r``.
+        **kwargs: passed to ``keras.layers.Layer``.
+
+    Example:
+        >>> PixelUnshuffle(2)(keras.ops.zeros((1, 8, 8, 3))).shape
+        (1, 4, 4, 12)
+
+    Reference:
+        Zhang et al., "FFDNet: Toward a Fast and Flexible Solution for CNN-Based Image
+        Denoising", TIP 2018 (its reversible downsampling).
+    """
+
+    def __init__(self, scale: int, **kwargs):
+        super().__init__(**kwargs)
+        self.scale = int(scale)
+
+    def call(self, inputs):
+        r = self.scale
+        shape = ops.shape(inputs)
+        batch, height, width, channels = shape[0], shape[1], shape[2], inputs.shape[-1]
+        x = ops.reshape(inputs, (batch, height // r, r, width // r, r, channels))
+        x = ops.transpose(x, (0, 1, 3, 2, 4, 5))
+        return ops.reshape(x, (batch, height // r, width // r, r * r * channels))
+
+    def compute_output_shape(self, input_shape):
+        batch, height, width, channels = input_shape
+        r = self.scale
+        return (
+            batch,
+            None if height is None else height // r,
+            None if width is None else width // r,
+            channels * r * r,
+        )
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale}
