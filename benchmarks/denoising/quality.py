@@ -9,9 +9,13 @@ photos at every noise setting of the table (cached in the run folder):
   sigma 15, 25, 50 (the colour one also on realistic camera noise, as CBDNet's paper
   compares);
 * ``cbdnet-realistic``: CBDNet trained on CBDNet's camera noise (preset ``realistic``);
-* with ``--fixed-sigmas 15,50`` also fixed-sigma grey DnCNNs at those levels.
+* with ``--fixed-sigmas 15,50`` also fixed-sigma grey DnCNNs at those levels;
+* with ``--seeds 1234,2`` each run once per training seed (``train.seed``: the weights'
+  initialisation and the training patches and noise); runs of a seed other than the
+  preset's are named ``<run>-seed<N>``, so the spread between runs is in the table.
 
     python benchmarks/denoising/quality.py [--only dncnn-grey-s25,...] [--fixed-sigmas 15,50]
+        [--seeds 1234,2]
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import os
 from pathlib import Path
 
 from deeptasks.benchmarking import markdown_table, train_once
+from deeptasks.config import TrainConfig
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -68,6 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=",".join(RUNS), help="comma-separated run names")
     parser.add_argument("--fixed-sigmas", default="", help="e.g. 15,50: more fixed-sigma runs")
+    parser.add_argument("--seeds", default="", help="e.g. 1234,2: train each run per seed")
     parser.add_argument("--root", default="runs/bench-denoising")
     args = parser.parse_args()
     runs = {name: RUNS[name] for name in args.only.split(",") if name}
@@ -78,6 +84,17 @@ def main() -> None:
             [f"data.sigma={sigma}"],
             [("gaussian", float(sigma))],
         )
+    if args.seeds:
+        runs = {
+            name if seed == TrainConfig.seed else f"{name}-seed{seed}": (
+                preset,
+                model,
+                [*overrides, *([] if seed == TrainConfig.seed else [f"train.seed={seed}"])],
+                settings,
+            )
+            for name, (preset, model, overrides, settings) in runs.items()
+            for seed in (int(text) for text in args.seeds.split(","))
+        }
     rows = []
     for name, (preset, model, overrides, settings) in runs.items():
         workdir = Path(args.root) / name
