@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from deeptasks.common.blocks.pixel_shuffle import PixelShuffle, PixelUnshuffle
+from deeptasks.common.blocks.pixel_shuffle import PixelShuffle
 from deeptasks.common.blocks.residual import ResidualBlock
 from deeptasks.common.blocks.upsampler import subpixel_upsampler
 
@@ -21,15 +21,6 @@ def test_pixel_shuffle_symbolic_shape():
     assert tuple(PixelShuffle(2)(inputs).shape) == (None, None, None, 3)
 
 
-@pytest.mark.parametrize("scale", [2, 3])
-def test_pixel_unshuffle_matches_space_to_depth_and_inverts_shuffle(scale):
-    x = np.random.default_rng(scale).normal(size=(2, 4 * scale, 3 * scale, 3)).astype("float32")
-    out = PixelUnshuffle(scale)(x)
-    assert tuple(out.shape) == (2, 4, 3, 3 * scale * scale)
-    np.testing.assert_allclose(np.asarray(out), tf.nn.space_to_depth(x, scale).numpy())
-    np.testing.assert_allclose(np.asarray(PixelShuffle(scale)(out)), x)
-
-
 def test_residual_block_shape_and_identity_at_zero_scale():
     x = np.random.default_rng(0).normal(size=(1, 6, 6, 8)).astype("float32")
     block = ResidualBlock(8, res_scale=0.0)
@@ -37,10 +28,7 @@ def test_residual_block_shape_and_identity_at_zero_scale():
     assert tuple(ResidualBlock(8)(x).shape) == (1, 6, 6, 8)
 
 
-@pytest.mark.parametrize(
-    "layer",
-    [PixelShuffle(3, name="ps"), PixelUnshuffle(2, name="pu"), ResidualBlock(8, 5, 0.1, name="rb")],
-)
+@pytest.mark.parametrize("layer", [PixelShuffle(3, name="ps"), ResidualBlock(8, 5, 0.1, name="rb")])
 def test_layer_serialization_round_trip(layer):
     config = keras.layers.serialize(layer)
     clone = keras.layers.deserialize(config)

@@ -35,9 +35,6 @@ class ModelConfig:
     name: str = "dncnn"  # dncnn | cbdnet
     depth: int = 17  # DnCNN conv layers
     filters: int = 64  # DnCNN width; CBDNet: the U-Net's first-level width
-    # DnCNN: 1 = the paper's full-resolution network; 2 = FFDNet's reversible downsampling
-    # (the layers run on 2x2 pixel blocks: a quarter of the positions, 4x the channels in)
-    downscale: int = 1
     estimator_depth: int = 5  # CBDNet's noise estimation subnet CNN_E
     estimator_filters: int = 32
     asymmetric_alpha: float = 0.3  # CBDNet loss: < 0.5 penalises under-estimation more

@@ -43,14 +43,6 @@ def check(cfg) -> None:
         )
     if data.patch_size < 8:
         raise UserError(f"data.patch_size={data.patch_size} is too small; use 8 or more")
-    scale = cfg.model.downscale
-    if scale < 1 or (scale > 1 and cfg.model.name != "dncnn"):
-        raise UserError(f"model.downscale={scale}: use 1, or 2 or more with the dncnn model only")
-    for key in ("patch_size", "val_patch_size"):
-        if getattr(data, key) % scale:
-            raise UserError(
-                f"data.{key}={getattr(data, key)} must be a multiple of model.downscale={scale}"
-            )
 
 
 def facts(cfg) -> dict:

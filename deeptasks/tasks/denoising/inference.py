@@ -3,8 +3,6 @@ map under the caller's control."""
 
 from __future__ import annotations
 
-import math
-
 import keras
 import numpy as np
 
@@ -36,13 +34,8 @@ def denoise_image(
     noisy = np.asarray(noisy, np.float32)
     channels = noisy.shape[-1]
     own = model_spec(cfg).extra
-    # DnCNN's layers on scale x scale blocks see scale x further; tiles and margins are
-    # whole blocks, so every tile's blocks line up with the whole image's (seamless tiles)
-    scale = cfg.model.downscale
-    multiple = math.lcm(own.get("size_multiple", 1), scale)
-    margin = own.get("tile_margin") or receptive_radius(model) * scale + scale - 1
-    margin = -(-margin // multiple) * multiple
-    tile = max(cfg.model.tile_size // multiple, 1) * multiple
+    margin = own.get("tile_margin") or receptive_radius(model)
+    multiple = own.get("size_multiple", 1)
     if control is not None:
         control.scale.assign(noise_scale)
         control.level.assign(-1.0 if level is None else level)
@@ -58,7 +51,7 @@ def denoise_image(
         return np.asarray(out)[:, :height, :width]
 
     try:
-        out = tiled_apply(run, noisy, tile=tile, margin=margin)
+        out = tiled_apply(run, noisy, tile=cfg.model.tile_size, margin=margin)
     finally:
         if control is not None:  # back to blind defaults for the next caller
             control.scale.assign(1.0)

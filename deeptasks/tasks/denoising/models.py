@@ -13,7 +13,6 @@ from typing import Any
 import keras
 from keras import layers, ops
 
-from deeptasks.common.blocks.pixel_shuffle import PixelShuffle, PixelUnshuffle
 from deeptasks.common.losses import NoiseMapLoss, half_sum_squared_error
 from deeptasks.common.metrics.image import psnr
 from deeptasks.common.training import make_optimizer
@@ -80,20 +79,13 @@ def _conv(filters: int, name: str, activation: str | None = "relu", **kwargs) ->
 def dncnn(model: ModelConfig, channels: int) -> keras.Model:
     """DnCNN: Conv+ReLU, (Conv+BN+ReLU) x (depth - 2), Conv; output ``y - R(y)``.
 
-    With ``model.downscale`` r > 1 the layers run on r x r pixel blocks (space-to-depth in,
-    depth-to-space out), as FFDNet does: r^2 fewer positions per conv, so the same CPU time
-    buys a wider network that sees r times further. Input sides must be multiples of r.
-
-    References:
+    Reference:
         Zhang et al., "Beyond a Gaussian Denoiser: Residual Learning of Deep CNN for Image
         Denoising", TIP 2017.
-        Zhang et al., "FFDNet: Toward a Fast and Flexible Solution for CNN-Based Image
-        Denoising", TIP 2018.
     """
-    depth, filters, scale = model.depth, model.filters, model.downscale
+    depth, filters = model.depth, model.filters
     noisy = keras.Input((None, None, channels), name="noisy")
-    x = PixelUnshuffle(scale, name="unshuffle")(noisy) if scale > 1 else noisy
-    x = _conv(filters, "conv1")(x)
+    x = _conv(filters, "conv1")(noisy)
     for index in range(2, depth):
         x = _conv(filters, f"conv{index}", activation=None, use_bias=False)(x)
         x = layers.BatchNormalization(
@@ -102,9 +94,7 @@ def dncnn(model: ModelConfig, channels: int) -> keras.Model:
             name=f"bn{index}",
         )(x)
         x = layers.ReLU(name=f"relu{index}")(x)
-    residual = _conv(channels * scale * scale, f"conv{depth}", activation=None)(x)
-    if scale > 1:
-        residual = PixelShuffle(scale, name="shuffle")(residual)  # the noise estimate
+    residual = _conv(channels, f"conv{depth}", activation=None)(x)  # the noise estimate
     clean = layers.Subtract(name="denoised", dtype="float32")([noisy, residual])
     return keras.Model(noisy, clean, name="dncnn")
 
