@@ -6,7 +6,7 @@ in memory, and megapixels/s of whole-image denoising of a test photo by the mode
 BM3D on the same noisy image. It prints medians; "pipeline / step" > 1 means the pipeline
 is not the bottleneck.
 
-    python benchmarks/denoising/speed.py [--repeats 3]
+    python benchmarks/denoising/speed.py [--repeats 3] [--only grey]
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from deeptasks.common.training import machine_summary  # noqa: E402
 
 CONFIGS = {
     "dncnn grey (benchmark)": ("benchmark", []),
+    "dncnn grey (benchmark, no XLA)": ("benchmark", ["runtime.jit_compile=false"]),
     "dncnn colour (benchmark)": ("benchmark", ["data.color=true"]),
     "dncnn grey (paper 17x64)": ("benchmark", ["model.filters=64"]),
     "cbdnet realistic": ("realistic", []),
@@ -41,10 +42,13 @@ KEYS = (
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", default="", help="the rows whose name contains this text")
     args = parser.parse_args()
     task = deeptasks.get_task("denoising")
     rows = []
     for name, (preset, overrides) in CONFIGS.items():
+        if args.only not in name:
+            continue
         cfg = task.config(preset, overrides)
         values = bench_medians(task, cfg, KEYS, args.repeats)
         speedup = float(values[3]) / float(values[4])
