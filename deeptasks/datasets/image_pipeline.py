@@ -113,31 +113,6 @@ def random_dihedral(pair: tuple[tf.Tensor, ...], seed: tf.Tensor) -> tuple[tf.Te
     return tuple(out)
 
 
-def detail(patch: tf.Tensor) -> tf.Tensor:
-    """How much a float ``[H, W, C]`` patch varies: the mean absolute difference between
-    vertically and between horizontally neighbouring pixels (0 for a flat patch; about
-    0.02 for a 40-pixel patch of an ordinary photo, 0.005 for a smooth wallpaper's)."""
-    vertical = tf.reduce_mean(tf.abs(patch[1:] - patch[:-1]))
-    horizontal = tf.reduce_mean(tf.abs(patch[:, 1:] - patch[:, :-1]))
-    return (vertical + horizontal) / 2
-
-
-def thin_flat_patches(
-    patches: tf.data.Dataset, threshold: float, keep: float, seed: int
-) -> tf.data.Dataset:
-    """Keep every patch whose :func:`detail` reaches ``threshold`` and a random fraction
-    ``keep`` of the flatter ones: training then sees detail as often as photos show it,
-    not as rarely as large smooth images do."""
-    if keep >= 1.0:
-        return patches
-
-    def wanted(patch, patch_seed):
-        lucky = tf.random.stateless_uniform([], tf.cast(patch_seed, tf.int32)) < keep
-        return tf.logical_or(detail(patch) >= threshold, lucky)
-
-    return element_seeds(patches, seed).filter(wanted).map(lambda patch, _: patch)
-
-
 def element_seeds(dataset: tf.data.Dataset, seed: int) -> tf.data.Dataset:
     """Pair each element with its own stateless seed ``[seed, index]``."""
     return dataset.enumerate().map(

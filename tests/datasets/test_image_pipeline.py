@@ -84,25 +84,3 @@ def test_grid_crops_are_deterministic():
     np.testing.assert_array_equal(a.numpy(), b.numpy())
     np.testing.assert_array_equal(a[0].numpy(), image[:40, :40].numpy())
     np.testing.assert_array_equal(a[3].numpy(), image[60:, 80:].numpy())
-
-
-def test_detail_known_answers():
-    flat = tf.fill([8, 8, 1], 0.3)
-    checker = tf.cast((tf.range(8)[:, None] + tf.range(8)[None, :]) % 2, tf.float32)[..., None]
-    stripes = tf.cast(tf.tile(tf.range(8)[None, :] % 2, [8, 1]), tf.float32)[..., None]
-    assert float(ip.detail(flat)) == 0.0
-    assert float(ip.detail(checker)) == 1.0
-    assert float(ip.detail(stripes)) == 0.5  # changes across columns only
-
-
-def test_thin_flat_patches_keeps_detail_and_a_fraction_of_flat():
-    flat = tf.zeros([600, 6, 6, 1])
-    busy = tf.tile(tf.constant([[0.0, 1.0]]), [6, 3])[None, :, :, None] * tf.ones([400, 1, 1, 1])
-    patches = tf.data.Dataset.from_tensor_slices(tf.concat([flat, busy], 0))
-    kept = np.stack(list(ip.thin_flat_patches(patches, 0.01, 0.25, seed=5).as_numpy_iterator()))
-    details = np.array([float(ip.detail(p)) for p in kept])
-    assert (details > 0.01).sum() == 400
-    assert 100 <= (details == 0).sum() <= 200  # about 25% of 600
-    again = np.stack(list(ip.thin_flat_patches(patches, 0.01, 0.25, seed=5).as_numpy_iterator()))
-    np.testing.assert_array_equal(kept, again)  # the choice is fixed by the seed
-    assert ip.thin_flat_patches(patches, 0.01, 1.0, seed=5) is patches

@@ -131,7 +131,6 @@ def test_test_noise_is_fixed_by_seed():
         (["data.noise=realistic"], "set data.color=true"),
         (["data.sigma=300"], "0-255 scale"),
         (["data.patch_size=4"], "too small"),
-        (["data.flat_keep=0"], "fraction of flat patches"),
     ],
 )
 def test_bad_configs_are_refused(overrides, message):

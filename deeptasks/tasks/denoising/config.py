@@ -23,11 +23,6 @@ class DataConfig:
     # Training images also used downscaled by these factors: the wallpapers are large and
     # smooth, their downscaled copies have the density of detail of ordinary photos.
     train_rescales: tuple[float, ...] = (1.0, 0.5, 0.25)
-    # Even so, 69% of their 40-pixel patches are flat (detail < 0.01, see
-    # image_pipeline.detail) against 31% of the test photos': keep only this fraction of
-    # the flat ones (1 = keep all).
-    flat_detail: float = 0.01
-    flat_keep: float = 1.0
     val_patch_size: int = 96
     val_patches_per_image: int = 4
     test_crop: int = 384  # centre crop of each test image (0 = whole image)

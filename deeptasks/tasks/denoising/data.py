@@ -41,11 +41,6 @@ def check(cfg) -> None:
             "noise levels are on the 0-255 scale: need 0 <= data.sigma <= 255 and "
             f"0 <= low <= high <= 255 in data.sigma_range; got {data.sigma}, {data.sigma_range}"
         )
-    if not 0.0 < data.flat_keep <= 1.0:
-        raise UserError(
-            f"data.flat_keep={data.flat_keep} is the fraction of flat patches kept: "
-            "give a number in (0, 1]"
-        )
     if data.patch_size < 8:
         raise UserError(f"data.patch_size={data.patch_size} is too small; use 8 or more")
 
@@ -126,7 +121,7 @@ def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | N
     """``tf.data.Dataset`` of ``(noisy, target)`` float32 pairs for one split."""
     check(cfg)
     batch, pipelines, pipeline_id = input_pipeline(cfg.train.batch_size, input_context)
-    data, color, size = cfg.data, cfg.data.color, cfg.data.patch_size
+    color, size = cfg.data.color, cfg.data.patch_size
     if split == "train":
         seed = cfg.train.seed + 7919 * pipeline_id  # each pipeline draws its own patches
 
@@ -138,7 +133,6 @@ def build_dataset(cfg, split: str, input_context: tf.distribute.InputContext | N
 
         images = ip.element_seeds(cached_training_images(cfg).repeat(), seed)
         clean = images.map(patches, num_parallel_calls=AUTOTUNE).unbatch()
-        clean = ip.thin_flat_patches(clean, data.flat_detail, data.flat_keep, seed + 2)
         noisy = ip.element_seeds(clean, seed + 1).map(
             lambda patch, patch_seed: _noisy_pair(cfg, patch, patch_seed, training=True),
             num_parallel_calls=AUTOTUNE,
