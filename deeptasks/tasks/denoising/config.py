@@ -88,8 +88,8 @@ def default() -> TaskConfig:
 def benchmark() -> TaskConfig:
     """The quality table (<= 30 minutes of training per model on 2 cores): DnCNN 17 x 32,
     the default's small-batch recipe (16 patches at 2e-3, cosine decay) for 5,000 steps,
-    and XLA: on an AVX2 CPU a jit-compiled step of 16 patches takes 305 ms, against 422 ms
-    without it."""
+    and XLA: on an AVX2 CPU a step of 16 patches through fit takes 339 ms with it and
+    386 ms without (benchmarks/denoising/speed.py), so 5,000 steps fit in 30 minutes."""
     return _config(
         "benchmark",
         DataConfig(),
