@@ -69,6 +69,20 @@ def evaluate_at(workdir: Path, noise: str, sigma: float | None) -> dict:
     return json.loads(path.read_text())
 
 
+def per_seed(runs: dict, seeds: list[int]) -> dict:
+    """Each run once per training seed; a seed other than the presets' adds
+    ``train.seed=N`` and ``-seedN`` to the run's name."""
+    seeded = {}
+    for name, (preset, model, overrides, settings) in runs.items():
+        for seed in seeds:
+            if seed == TrainConfig.seed:
+                seeded[name] = (preset, model, overrides, settings)
+            else:
+                extra = [f"train.seed={seed}"]
+                seeded[f"{name}-seed{seed}"] = (preset, model, [*overrides, *extra], settings)
+    return seeded
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=",".join(RUNS), help="comma-separated run names")
@@ -85,16 +99,7 @@ def main() -> None:
             [("gaussian", float(sigma))],
         )
     if args.seeds:
-        runs = {
-            name if seed == TrainConfig.seed else f"{name}-seed{seed}": (
-                preset,
-                model,
-                [*overrides, *([] if seed == TrainConfig.seed else [f"train.seed={seed}"])],
-                settings,
-            )
-            for name, (preset, model, overrides, settings) in runs.items()
-            for seed in (int(text) for text in args.seeds.split(","))
-        }
+        runs = per_seed(runs, [int(text) for text in args.seeds.split(",")])
     rows = []
     for name, (preset, model, overrides, settings) in runs.items():
         workdir = Path(args.root) / name
