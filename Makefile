@@ -23,7 +23,7 @@ demo: install
 	$(PY) -m deeptasks train super_resolution --preset default --workdir runs/demo --force
 
 test: install
-	$(PY) -m pytest -q -m "not slow" --durations=30
+	$(PY) -m pytest -q -m "not slow" -n 2 --dist loadfile --durations=30
 
 test-all: install
 	$(PY) -m pytest -q
