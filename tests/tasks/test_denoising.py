@@ -90,6 +90,25 @@ def test_tiled_denoising_is_seamless(overrides):
     np.testing.assert_allclose(tiled, whole, atol=1e-4)
 
 
+@pytest.mark.parametrize("overrides", [[], CBDNET])
+def test_self_ensemble_treats_every_orientation_alike(overrides):
+    cfg = _cfg(*overrides, "model.tile_size=32")
+    model = TASK.build_model(cfg)
+    image = _noisy((45, 70, 3 if cfg.data.color else 1), 4)
+    flipped = np.ascontiguousarray(image[::-1])
+    plain, _ = denoise_image(model, cfg, image)
+    # untrained weights treat the orientations differently...
+    assert np.abs(denoise_image(model, cfg, flipped)[0] - plain[::-1]).max() > 1e-4
+    cfg.model.self_ensemble = True
+    both, noise_map = denoise_image(model, cfg, image)
+    assert both.shape == plain.shape and np.abs(both - plain).max() > 1e-4
+    # ...the mean over all 8 does not (CBDNet's noise map included)
+    again, flipped_map = denoise_image(model, cfg, flipped)
+    np.testing.assert_allclose(again, both[::-1], atol=1e-5)
+    if noise_map is not None:
+        np.testing.assert_allclose(flipped_map, noise_map[::-1], atol=1e-5)
+
+
 def test_train_batches_fixed_and_blind_sigma():
     cfg = _cfg("data.sigma=25")
     x, y = next(iter(TASK.build_dataset(cfg, "train")))
@@ -245,6 +264,29 @@ def test_cli_predict_keeps_size_and_kind(cli_runs, name, tmp_path):
     rgba = np.asarray(Image.open(tmp_path / "rgba.png"))
     again = np.asarray(Image.open(out / "rgba_denoised.png"))
     np.testing.assert_array_equal(again[..., 3], rgba[..., 3])  # alpha kept
+
+
+def test_cli_predict_self_ensemble_reaches_inference_only(cli_runs, tmp_path, monkeypatch):
+    from deeptasks.cli import main
+    from deeptasks.runs import load_run
+    from deeptasks.tasks.denoising import predict
+
+    _images(tmp_path)
+    seen = []
+
+    def spy(model, cfg, image, **kwargs):
+        seen.append(cfg.model.self_ensemble)
+        return denoise_image(model, cfg, image, **kwargs)
+
+    monkeypatch.setattr(predict, "denoise_image", spy)
+    run, image = str(cli_runs["dncnn"]), str(tmp_path / "grey.png")
+    assert main(["predict", "--workdir", run, image, "-o", str(tmp_path / "a")]) == 0
+    assert (
+        main(["predict", "--workdir", run, image, "-o", str(tmp_path / "b"), "--self-ensemble"])
+        == 0
+    )
+    assert seen == [False, True] and (tmp_path / "b" / "grey_denoised.png").is_file()
+    assert load_run(cli_runs["dncnn"])[1].model.self_ensemble is False  # the run is unchanged
 
 
 def test_fixed_sigma_rescaling_is_identity_at_the_trained_sigma(cli_runs, tmp_path):

@@ -35,6 +35,20 @@ def test_model_maps_lr_to_hr_shape(model, scale):
     assert super_resolve(net, cfg, low).shape == (13 * scale, 17 * scale, 3)
 
 
+@pytest.mark.parametrize("model", ["vdsr", "edsr"])  # on the upsampled input, and not
+def test_self_ensemble_treats_every_orientation_alike(model):
+    cfg = _cfg(model, 2, ["model.tile_size=8"])  # tiles too: 13 x 17 is cut in pieces
+    net = TASK.build_model(cfg)
+    low = np.random.default_rng(1).random((13, 17, 3)).astype("float32")
+    turned = np.ascontiguousarray(np.rot90(low))
+    plain = super_resolve(net, cfg, low)
+    assert np.abs(super_resolve(net, cfg, turned) - np.rot90(plain)).max() > 1e-3
+    cfg.model.self_ensemble = True
+    both = super_resolve(net, cfg, low)
+    assert both.shape == plain.shape and np.abs(both - plain).max() > 1e-3
+    np.testing.assert_allclose(super_resolve(net, cfg, turned), np.rot90(both), atol=1e-5)
+
+
 @pytest.mark.parametrize("model", sorted(TINY))
 def test_model_save_load_safe_mode(model, tmp_path):
     cfg = _cfg(model)

@@ -41,6 +41,8 @@ class ModelConfig:
     asymmetric_weight: float = 0.5  # lambda_asymm
     tv_weight: float = 0.05  # lambda_TV
     tile_size: int = 256  # inference tile side (memory bound)
+    # inference: average over the 8 flips and quarter-turns of the image (8x the time)
+    self_ensemble: bool = False
 
 
 def _config(

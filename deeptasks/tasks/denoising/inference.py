@@ -6,7 +6,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from deeptasks.common.tiling import receptive_radius, tiled_apply
+from deeptasks.common.tiling import receptive_radius, self_ensemble, tiled_apply
 from deeptasks.tasks.base import model_spec
 
 
@@ -27,6 +27,7 @@ def denoise_image(
     """Denoise one float ``[H, W, C]`` image in seamless tiles.
 
     Returns ``(clean, noise_map)``; ``noise_map`` is CBDNet's estimate (else ``None``).
+    ``cfg.model.self_ensemble``: the mean over the image's 8 flips and quarter-turns.
     For CBDNet, ``noise_scale`` scales the estimated map and ``level`` (0-1 scale)
     replaces it by a uniform one.
     """
@@ -50,8 +51,11 @@ def denoise_image(
             out = np.concatenate([np.asarray(out["denoised"]), np.asarray(out["noise_map"])], -1)
         return np.asarray(out)[:, :height, :width]
 
+    def whole(image: np.ndarray) -> np.ndarray:
+        return tiled_apply(run, image, tile=cfg.model.tile_size, margin=margin)
+
     try:
-        out = tiled_apply(run, noisy, tile=cfg.model.tile_size, margin=margin)
+        out = self_ensemble(whole, noisy) if cfg.model.self_ensemble else whole(noisy)
     finally:
         if control is not None:  # back to blind defaults for the next caller
             control.scale.assign(1.0)

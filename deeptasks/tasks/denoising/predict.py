@@ -15,6 +15,7 @@ from deeptasks.common.io import (
     write_example_image,
     write_image,
 )
+from deeptasks.common.tiling import with_self_ensemble
 from deeptasks.datasets import image_sources as sources
 from deeptasks.errors import UserError
 from deeptasks.tasks.base import model_spec
@@ -51,13 +52,16 @@ def predict(
     force: bool = False,
     sigma: float | None = None,
     noise_scale: float | None = None,
+    self_ensemble: bool | None = None,
 ) -> list[Path]:
     """Denoise user images (grey, RGB or RGBA, any size) to ``<name>_denoised.png``.
 
     ``sigma`` (0-255): the inputs' noise level - for a fixed-sigma DnCNN it rescales the
     input to the level the model knows; for CBDNet it replaces the estimated map (non-blind
     use). ``noise_scale``: CBDNet only, scales its estimated map (> 1 smoother).
+    ``self_ensemble``: average over each image's 8 flips and quarter-turns (8x the time).
     """
+    cfg = with_self_ensemble(cfg, self_ensemble)
     estimates_noise = model_spec(cfg).extra.get("estimates_noise", False)
     if noise_scale is not None and not estimates_noise:
         raise UserError("--noise-scale applies to CBDNet runs only; this run is a DnCNN")

@@ -3,6 +3,7 @@ means and wavelet shrinkage, scored by PSNR/SSIM."""
 
 from __future__ import annotations
 
+from deeptasks.common.tiling import SELF_ENSEMBLE_HELP
 from deeptasks.tasks.base import PredictOption, Task
 from deeptasks.tasks.denoising import data, evaluation, models, predict, samples
 from deeptasks.tasks.denoising.config import PRESETS
@@ -31,5 +32,6 @@ TASK = Task(
         PredictOption(
             "noise_scale", float, "CBDNet: scale the estimated noise map (>1 smoother, <1 sharper)"
         ),
+        PredictOption("self_ensemble", bool, SELF_ENSEMBLE_HELP),
     ),
 )

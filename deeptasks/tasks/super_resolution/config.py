@@ -34,6 +34,8 @@ class ModelConfig:
     depth: int = 0  # VDSR conv layers / EDSR residual blocks; 0 = the paper's depth
     res_scale: float = 1.0  # EDSR residual scaling
     tile_size: int = 192  # inference tile side in input pixels (memory bound)
+    # inference: average over the 8 flips and quarter-turns of the image (EDSR+, 8x time)
+    self_ensemble: bool = False
 
 
 def _config(preset: str, data: DataConfig, model: ModelConfig, train: TrainConfig) -> TaskConfig:

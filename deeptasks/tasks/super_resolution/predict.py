@@ -15,15 +15,23 @@ from deeptasks.common.io import (
     write_example_image,
     write_image,
 )
+from deeptasks.common.tiling import with_self_ensemble
 from deeptasks.datasets import image_pipeline as ip
 from deeptasks.datasets import image_sources as sources
 from deeptasks.tasks.super_resolution.inference import super_resolve
 
 
 def predict(
-    model: keras.Model, cfg, inputs: list[Path], out_dir: Path, force: bool = False
+    model: keras.Model,
+    cfg,
+    inputs: list[Path],
+    out_dir: Path,
+    force: bool = False,
+    self_ensemble: bool | None = None,
 ) -> list[Path]:
-    """Upscale user images (RGB, grey or RGBA, any size) to PNGs in ``out_dir``."""
+    """Upscale user images (RGB, grey or RGBA, any size) to PNGs in ``out_dir``;
+    ``self_ensemble``: average over each image's 8 flips and quarter-turns (8x the time)."""
+    cfg = with_self_ensemble(cfg, self_ensemble)
     scale = cfg.data.scale
     images = [(Path(p), *read_image(p)) for p in inputs]  # read all first: fail before writing
     targets = [Path(out_dir) / f"{path.stem}_x{scale}.png" for path, _, _ in images]

@@ -3,7 +3,8 @@ bicubic, scored by PSNR-Y/SSIM-Y."""
 
 from __future__ import annotations
 
-from deeptasks.tasks.base import Task
+from deeptasks.common.tiling import SELF_ENSEMBLE_HELP
+from deeptasks.tasks.base import PredictOption, Task
 from deeptasks.tasks.super_resolution import data, evaluation, models, predict, samples
 from deeptasks.tasks.super_resolution.config import PRESETS
 
@@ -23,4 +24,5 @@ TASK = Task(
     headline_metric="psnr_y",
     facts=data.facts,
     monitor=("val_psnr", "max"),
+    predict_options=(PredictOption("self_ensemble", bool, SELF_ENSEMBLE_HELP),),
 )
