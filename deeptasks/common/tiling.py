@@ -40,8 +40,13 @@ def tiled_apply(
     out_scale: int = 1,
     tile: int = 256,
     margin: int = 16,
+    ensemble: bool = False,
 ) -> np.ndarray:
-    """Apply ``fn`` ([1, h, w, C] -> [1, h*s, w*s, C']) to an HxWxC image tile by tile."""
+    """Apply ``fn`` ([1, h, w, C] -> [1, h*s, w*s, C']) to an HxWxC image tile by tile;
+    with ``ensemble``, the mean over the image's 8 flips and quarter-turns
+    (:func:`self_ensemble`)."""
+    if ensemble:
+        return self_ensemble(lambda view: tiled_apply(fn, view, out_scale, tile, margin), image)
     height, width = image.shape[:2]
     if height <= tile + 2 * margin and width <= tile + 2 * margin:
         return np.asarray(fn(image[None]))[0]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from deeptasks.common.tiling import receptive_radius, self_ensemble, tiled_apply
+from deeptasks.common.tiling import receptive_radius, tiled_apply
 from deeptasks.tasks.base import model_spec
 
 
@@ -51,11 +51,10 @@ def denoise_image(
             out = np.concatenate([np.asarray(out["denoised"]), np.asarray(out["noise_map"])], -1)
         return np.asarray(out)[:, :height, :width]
 
-    def whole(image: np.ndarray) -> np.ndarray:
-        return tiled_apply(run, image, tile=cfg.model.tile_size, margin=margin)
-
     try:
-        out = self_ensemble(whole, noisy) if cfg.model.self_ensemble else whole(noisy)
+        out = tiled_apply(
+            run, noisy, tile=cfg.model.tile_size, margin=margin, ensemble=cfg.model.self_ensemble
+        )
     finally:
         if control is not None:  # back to blind defaults for the next caller
             control.scale.assign(1.0)

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from deeptasks.common.tiling import receptive_radius, self_ensemble, tiled_apply
+from deeptasks.common.tiling import receptive_radius, tiled_apply
 from deeptasks.datasets import image_pipeline as ip
 from deeptasks.tasks.super_resolution import data
 
@@ -17,16 +17,12 @@ def super_resolve(model: keras.Model, cfg, low: np.ndarray) -> np.ndarray:
     scale = cfg.data.scale
     upsampled = data.upsampled_input(cfg)
     x = ip.bicubic_upscale(tf.constant(low, tf.float32), scale).numpy() if upsampled else low
-
-    def whole(image: np.ndarray) -> np.ndarray:
-        return tiled_apply(
-            lambda batch: model(batch, training=False),
-            image,
-            out_scale=1 if upsampled else scale,
-            tile=cfg.model.tile_size * (scale if upsampled else 1),
-            margin=receptive_radius(model),
-        )
-
-    x = np.asarray(x, np.float32)
-    out = self_ensemble(whole, x) if cfg.model.self_ensemble else whole(x)
+    out = tiled_apply(
+        lambda batch: model(batch, training=False),
+        np.asarray(x, np.float32),
+        out_scale=1 if upsampled else scale,
+        tile=cfg.model.tile_size * (scale if upsampled else 1),
+        margin=receptive_radius(model),
+        ensemble=cfg.model.self_ensemble,
+    )
     return np.clip(out, 0.0, 1.0)
